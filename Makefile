@@ -1,0 +1,52 @@
+# netspo: the README's two commands (make run, make test) and their helpers.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+DB := data/netspo.sqlite
+HOST ?= 127.0.0.1
+PORT ?= 8866
+DEMO_STUDENTS ?= 1200
+
+.PHONY: run test lint demo bench clean-db help
+
+help:
+	@echo "make run   — установить, построить демо-базу и открыть рабочее место на http://$(HOST):$(PORT)"
+	@echo "make test  — установить с тестовыми зависимостями и прогнать все тесты"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Stamps record that the install matches the current pyproject.toml.
+$(VENV)/.run-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[pg]'
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[pg,test]'
+	touch $@ $(VENV)/.run-installed
+
+$(DB): | $(VENV)/.run-installed
+	$(BIN)/netspo demo --students $(DEMO_STUDENTS) --db sqlite:///$(abspath $(DB))
+
+demo: $(DB)
+
+run: $(VENV)/.run-installed $(DB)
+	@$(BIN)/netspo db upgrade --db sqlite:///$(abspath $(DB))
+	@echo
+	@echo "Рабочее место netspo: http://$(HOST):$(PORT)/voila/render/index.ipynb"
+	@$(BIN)/netspo demo-logins
+	@echo "Остановить: Ctrl+C"
+	NETSPO_DB_URL=sqlite:///$(abspath $(DB)) $(BIN)/voila dashboards/ \
+		--no-browser --port=$(PORT) --Voila.ip=$(HOST) --show_tracebacks=False
+
+test: $(VENV)/.test-installed
+	$(BIN)/ruff check .
+	$(BIN)/pytest -p no:cacheprovider -n 2 --dist loadfile tests --nbval-lax notebooks dashboards
+
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+clean-db:
+	rm -f $(DB) $(DB)-wal $(DB)-shm

@@ -1,0 +1,181 @@
+"""The ``netspo`` command line: thin over the library.
+
+Exit codes: 0 done; 1 the request was refused (bad data, a rule, an unreachable database),
+with a Russian message; 2 a usage error (click's own); 70 an internal error.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import NoReturn
+
+import click
+import sqlalchemy as sa
+
+from netspo_lib import cli_ru, db
+from netspo_lib.errors import NetspoError
+
+cli_ru.install()
+
+EXIT_REFUSED = 1
+EXIT_INTERNAL = 70
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+COMMAND = {"context_settings": CONTEXT, "options_metavar": "[ПАРАМЕТРЫ]"}
+GROUP = {**COMMAND, "subcommand_metavar": "КОМАНДА [АРГУМЕНТЫ]..."}
+
+db_option = click.option(
+    "--db",
+    "db_url",
+    metavar="URL",
+    envvar="NETSPO_DB_URL",
+    help="Адрес базы данных SQLAlchemy (по умолчанию NETSPO_DB_URL или data/netspo.sqlite).",
+)
+
+
+def _refuse(message: str) -> NoReturn:
+    click.echo(f"Ошибка: {message}", err=True)
+    sys.exit(EXIT_REFUSED)
+
+
+def _engine(db_url: str | None, *, must_exist: bool = False):  # type: ignore[no-untyped-def]
+    """The engine for ``--db``; with ``must_exist`` a missing SQLite file is refused, not
+    created empty."""
+    try:
+        url = sa.engine.make_url(db.database_url(db_url))
+        if must_exist and url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            from pathlib import Path
+
+            if not Path(url.database).exists():
+                _refuse(f"файл базы данных не найден: {url.database}")
+        return db.make_engine(db_url)
+    except sa.exc.ArgumentError:
+        _refuse(f"неверный адрес базы данных: «{db_url}».")
+    except ModuleNotFoundError as exc:
+        _refuse(f"не установлен драйвер базы данных ({exc.name}); для PostgreSQL: pip install 'netspo[pg]'.")
+
+
+@click.group(**GROUP)
+@click.version_option(package_name="netspo", prog_name="netspo")
+def cli() -> None:
+    """netspo: рабочее место колледжа для «Сетевой Город. Образование. Модуль ПОО».
+
+    Данные колледжа, правила положения, импорт, отчёты и дашборды.
+    """
+
+
+@cli.group("db", **GROUP)
+def db_group() -> None:
+    """Схема базы данных."""
+
+
+@db_group.command("upgrade", **COMMAND)
+@db_option
+def db_upgrade(db_url: str | None) -> None:
+    """Создать или обновить схему базы данных до последней версии."""
+    engine = _engine(db_url)
+    before = db.current_revision(engine)
+    db.upgrade(engine)
+    after = db.current_revision(engine)
+    if before == after:
+        click.echo(f"Схема уже актуальна (версия {after}).")
+    else:
+        click.echo(f"Схема обновлена: {before or 'пустая база'} → {after}.")
+
+
+@cli.command("demo", **COMMAND)
+@click.option(
+    "--students",
+    type=click.IntRange(10, 200_000),
+    default=1200,
+    show_default=True,
+    help="Сколько студентов в демонстрационном колледже.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=2025,
+    show_default=True,
+    help="Зерно генератора: то же зерно — те же данные.",
+)
+@db_option
+def demo(students: int, seed: int, db_url: str | None) -> None:
+    """Построить демонстрационный колледж в пустой базе."""
+    from netspo_lib.demo import DEMO_PASSWORD, build_demo
+
+    engine = _engine(db_url)
+    db.upgrade(engine)
+    started = time.perf_counter()
+    bar_state: dict[str, object] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        bar = bar_state.get("bar")
+        if bar_state.get("stage") != stage:
+            if bar is not None:
+                bar.render_finish()  # type: ignore[attr-defined]
+            bar = click.progressbar(length=max(total, 1), label=f"{stage:<18}", width=30)
+            bar_state.update(stage=stage, bar=bar, done=0)
+        step = done - int(bar_state["done"])  # type: ignore[arg-type]
+        if step > 0:
+            bar.update(step)  # type: ignore[union-attr]
+            bar_state["done"] = done
+
+    summary = build_demo(engine, students=students, seed=seed, progress=progress)
+    if bar_state.get("bar") is not None:
+        bar_state["bar"].render_finish()  # type: ignore[union-attr]
+    elapsed = time.perf_counter() - started
+    click.echo(f"\nГотово за {elapsed:.1f} с: {summary.college_name}.")
+    for label, value in summary.count_lines():
+        click.echo(f"  {label}: {value:,}".replace(",", " "))
+    click.echo(f"\nДемонстрационные входы (пароль для всех: {DEMO_PASSWORD}):")
+    for role_label, login in summary.login_lines():
+        click.echo(f"  {login:<12} {role_label}")
+
+
+@cli.command("info", **COMMAND)
+@db_option
+def info(db_url: str | None) -> None:
+    """Показать число записей в каждой таблице."""
+    from netspo_lib.overview import college_overviews, table_counts
+
+    engine = _engine(db_url, must_exist=True)
+    if db.current_revision(engine) is None:
+        _refuse("в базе нет схемы netspo; выполните «netspo db upgrade» или «netspo demo».")
+    click.echo(f"База: {engine.url.render_as_string(hide_password=True)}")
+    click.echo(f"Версия схемы: {db.current_revision(engine)}")
+    for college in college_overviews(engine):
+        click.echo(
+            f"{college.name}: студентов {college.students}, групп {college.groups}, "
+            f"сотрудников {college.staff}"
+        )
+    counts = table_counts(engine)
+    width = int(counts["Содержимое"].str.len().max())
+    for row in counts.itertuples(index=False):
+        click.echo(f"  {row.Содержимое:<{width}}  {row.Записей:>10,}".replace(",", " "))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: user errors become Russian messages and exit code 1, never tracebacks."""
+    try:
+        cli.main(args=argv, prog_name="netspo", standalone_mode=True)
+    except NetspoError as exc:
+        _refuse(exc.message)
+    except sa.exc.OperationalError as exc:
+        _refuse(f"не удалось работать с базой данных: {exc.orig}")
+    except sa.exc.IntegrityError as exc:
+        _refuse(f"база данных отклонила запись: {exc.orig}")
+    except KeyboardInterrupt:
+        click.echo("\nПрервано пользователем.", err=True)
+        sys.exit(130)
+    except Exception as exc:
+        click.echo(
+            f"Внутренняя ошибка netspo ({type(exc).__name__}: {exc}). "
+            "Сообщите администратору, что вы делали.",
+            err=True,
+        )
+        sys.exit(EXIT_INTERNAL)
+
+
+if __name__ == "__main__":
+    main()

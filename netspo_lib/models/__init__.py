@@ -1,0 +1,81 @@
+"""The data model, one module per domain. Importing this package registers every table."""
+
+from .accounts import RoleGrant, UserAccount
+from .activity import ActivityEvent
+from .audit import AuditEvent, ImportRun
+from .base import Base
+from .comms import (
+    Announcement,
+    Message,
+    MessageRecipient,
+    MessageThread,
+    SupportRequest,
+    WorkRemark,
+)
+from .journal import Attendance, FinalGrade, Lesson, Mark, PeriodLock
+from .movement import Order, OrderItem
+from .org import AcademicYear, College, Department, Position, Room, StudyPeriod, Vacation
+from .people import (
+    ParentLink,
+    Person,
+    PortfolioEntry,
+    StaffEmployment,
+    Student,
+    StudentStatusChange,
+)
+from .schedule import ExamEvent, TimetableLesson
+from .study import (
+    Curriculum,
+    CurriculumItem,
+    Group,
+    GroupCalendar,
+    Specialty,
+    Subgroup,
+    SubgroupMember,
+    TeachingAssignment,
+)
+
+__all__ = [
+    "AcademicYear",
+    "ActivityEvent",
+    "Announcement",
+    "Attendance",
+    "AuditEvent",
+    "Base",
+    "College",
+    "Curriculum",
+    "CurriculumItem",
+    "Department",
+    "ExamEvent",
+    "FinalGrade",
+    "Group",
+    "GroupCalendar",
+    "ImportRun",
+    "Lesson",
+    "Mark",
+    "Message",
+    "MessageRecipient",
+    "MessageThread",
+    "Order",
+    "OrderItem",
+    "ParentLink",
+    "PeriodLock",
+    "Person",
+    "PortfolioEntry",
+    "Position",
+    "RoleGrant",
+    "Room",
+    "Specialty",
+    "StaffEmployment",
+    "Student",
+    "StudentStatusChange",
+    "StudyPeriod",
+    "Subgroup",
+    "SubgroupMember",
+    "SupportRequest",
+    "TeachingAssignment",
+    "TimetableLesson",
+    "UserAccount",
+    "Vacation",
+    "WorkRemark",
+]

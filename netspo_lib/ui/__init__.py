@@ -1,0 +1,1 @@
+"""ipywidgets components of the Voila pages; dashboards only import and call these."""

@@ -1,0 +1,77 @@
+"""Shared fixtures: every database test runs on SQLite and, when ``NETSPO_TEST_PG_URL`` is
+set, on PostgreSQL too (each test in a fresh schema of its own).
+
+Outside CI a missing PostgreSQL skips its half; in CI (``CI=true``) it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from netspo_lib.db import make_engine
+from netspo_lib.models import Base
+
+PG_URL = os.environ.get("NETSPO_TEST_PG_URL")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def _pg_unavailable(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"PostgreSQL is required in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def pg_admin_engine() -> Iterator[Engine]:
+    if not PG_URL:
+        _pg_unavailable("NETSPO_TEST_PG_URL is not set")
+    engine = make_engine(PG_URL)
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("select 1"))
+    except sa.exc.OperationalError as exc:  # pragma: no cover - depends on the machine
+        _pg_unavailable(f"PostgreSQL is not reachable: {exc}")
+    yield engine
+    engine.dispose()
+
+
+def fresh_engine(backend: str, request: pytest.FixtureRequest, tmp_path) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
+    """An engine on an empty database (no tables yet) of the given backend."""
+    if backend == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'test.sqlite'}")
+        yield engine
+        engine.dispose()
+        return
+    admin: Engine = request.getfixturevalue("pg_admin_engine")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    engine = make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_engine(request, tmp_path) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
+    """An empty database on each backend, without a schema."""
+    yield from fresh_engine(request.param, request, tmp_path)
+
+
+@pytest.fixture(params=BACKENDS)
+def engine(request, tmp_path) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
+    """A database with the full schema (from the models) on each backend."""
+    for eng in fresh_engine(request.param, request, tmp_path):
+        Base.metadata.create_all(eng)
+        yield eng
