@@ -7,8 +7,9 @@ DB := data/netspo.sqlite
 HOST ?= 127.0.0.1
 PORT ?= 8866
 DEMO_STUDENTS ?= 1200
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint demo bench clean-db help
+.PHONY: run test lint demo bench clean-db help system-deps
 
 help:
 	@echo "make run   — установить, построить демо-базу и открыть рабочее место на http://$(HOST):$(PORT)"
@@ -33,15 +34,22 @@ $(DB): | $(VENV)/.run-installed
 demo: $(DB)
 
 run: $(VENV)/.run-installed $(DB)
-	@$(BIN)/netspo db upgrade --db sqlite:///$(abspath $(DB))
-	@echo
-	@echo "Рабочее место netspo: http://$(HOST):$(PORT)/voila/render/index.ipynb"
 	@$(BIN)/netspo demo-logins
-	@echo "Остановить: Ctrl+C"
-	NETSPO_DB_URL=sqlite:///$(abspath $(DB)) $(BIN)/voila dashboards/ \
-		--no-browser --port=$(PORT) --Voila.ip=$(HOST) --show_tracebacks=False
+	@echo
+	$(BIN)/netspo serve --host $(HOST) --port $(PORT) --db sqlite:///$(abspath $(DB))
 
-test: $(VENV)/.test-installed
+# Debian's Chromium drives the browser tests (Playwright cannot download browsers here).
+system-deps:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Устанавливаю Chromium для браузерных тестов…"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "Для браузерных тестов нужен Chromium: sudo apt-get install chromium"; \
+	  fi; \
+	fi
+
+test: $(VENV)/.test-installed system-deps
 	$(BIN)/ruff check .
 	$(BIN)/pytest -p no:cacheprovider -n 2 --dist loadfile tests --nbval-lax notebooks dashboards
 

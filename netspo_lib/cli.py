@@ -133,6 +133,37 @@ def demo(students: int, seed: int, db_url: str | None) -> None:
         click.echo(f"  {login:<12} {role_label}")
 
 
+@cli.command("demo-logins", **COMMAND)
+def demo_logins() -> None:
+    """Показать демонстрационные входы (по одному на каждую роль)."""
+    from netspo_lib.demo import DEMO_LOGINS, DEMO_PASSWORD
+    from netspo_lib.enums import Role
+
+    click.echo(f"Демонстрационные входы (пароль для всех: {DEMO_PASSWORD}):")
+    for role, login in DEMO_LOGINS.items():
+        click.echo(f"  {login:<12} {Role(role).label}")
+
+
+@cli.command("serve", **COMMAND)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Адрес, на котором слушать.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8866, show_default=True, help="Порт.")
+@db_option
+def serve(host: str, port: int, db_url: str | None) -> None:
+    """Открыть рабочее место: Voila со страницами dashboards/."""
+    import os
+
+    from netspo_lib.serve import landing_url, voila_command
+
+    engine = _engine(db_url, must_exist=True)
+    if db.current_revision(engine) != db.head_revision(engine):
+        db.upgrade(engine)
+    os.environ["NETSPO_DB_URL"] = db.database_url(db_url)
+    click.echo(f"Рабочее место netspo: {landing_url(host, port)}")
+    click.echo("Остановить: Ctrl+C")
+    command = voila_command(host, port)
+    os.execv(command[0], command)
+
+
 @cli.command("info", **COMMAND)
 @db_option
 def info(db_url: str | None) -> None:

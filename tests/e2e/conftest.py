@@ -1,0 +1,105 @@
+"""Browser tests: Voila serving ``dashboards/`` on a small demo college, driven by Debian's
+Chromium through Playwright (browsers cannot be downloaded here)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from netspo_lib.demo import build_demo
+
+from netspo_lib import db
+from netspo_lib.serve import voila_command
+
+from ..conftest import IN_CI
+
+PROJECT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("NETSPO_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def demo_db_url(tmp_path_factory) -> str:  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'demo.sqlite'}"
+    engine = db.make_engine(url)
+    db.upgrade(engine)
+    build_demo(engine, students=60, seed=11)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def voila_url(demo_db_url: str) -> Iterator[str]:
+    """A Voila server over ``dashboards/``, as ``make run`` starts it."""
+    port = _free_port()
+    env = {**os.environ, "NETSPO_DB_URL": demo_db_url}
+    proc = subprocess.Popen(
+        voila_command("127.0.0.1", port),
+        cwd=PROJECT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(base + "/", timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(proc.stderr.read().decode() if proc.stderr else "voila exited") from None
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        raise RuntimeError("Voila did not start in 60 s")
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        message = f"Chromium not found at {CHROMIUM} (make system-deps installs it)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):  # type: ignore[no-untyped-def]
+    context = browser.new_context(locale="ru-RU")
+    page = context.new_page()
+    yield page
+    context.close()
