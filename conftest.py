@@ -12,9 +12,8 @@ def pytest_collection_finish(session) -> None:  # type: ignore[no-untyped-def]
     """Before any notebook kernel starts, point ``NETSPO_DB_URL`` at a fresh demo college."""
     if not any(type(item).__module__.startswith("nbval") for item in session.items):
         return
-    from netspo_lib.demo import build_demo
-
     from netspo_lib import db
+    from netspo_lib.demo import build_demo
 
     folder = Path(tempfile.mkdtemp(prefix="netspo-nb-"))
     url = f"sqlite:///{folder / 'notebooks.sqlite'}"

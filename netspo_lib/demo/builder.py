@@ -17,6 +17,7 @@ from netspo_lib import models as m
 from netspo_lib.enums import (
     AcademicYearStatus,
     AccountStatus,
+    ActivityKind,
     CurriculumStatus,
     FundingBasis,
     GroupStatus,
@@ -267,9 +268,20 @@ class _Builder:
         events = activity.write_activity(self, forced)
         self.progress("Завершение", 0, 1)
         self.w.flush()
+        self._last_logins()
         reset_sequences(self.conn)
         self.progress("Завершение", 1, 1)
         return self.summary(events)
+
+    def _last_logins(self) -> None:
+        """Accounts remember their last login, as the login path records it."""
+        accounts, events = m.UserAccount.__table__, m.ActivityEvent.__table__
+        last = (
+            sa.select(sa.func.max(events.c.at))
+            .where(events.c.account_id == accounts.c.id, events.c.kind == ActivityKind.LOGIN.value)
+            .scalar_subquery()
+        )
+        self.conn.execute(accounts.update().values(last_login_at=last))
 
     # --- helpers ------------------------------------------------------------------------
     def person(
@@ -872,6 +884,7 @@ class _Builder:
                     ).value,
                     "record_book_number": f"{g.intake % 100:02d}-{sid:05d}",
                     "enrolled_on": enrolled,
+                    "enrollment_order_id": oid,
                     "left_on": None,
                     "address": self.people.address(),
                     "previous_education": (
@@ -1358,6 +1371,7 @@ class _Builder:
                     "failed_attempts": 0,
                     "locked_until": None,
                     "must_change_password": acc.must_change,
+                    "password_changed_at": None if acc.must_change else acc.issued_at,
                     "credentials_issued_at": acc.issued_at,
                     "credentials_issued_by_id": acc.issued_by,
                     "last_login_at": None,

@@ -26,6 +26,7 @@ class UserAccount(CreatedAtMixin, Base):
     failed_attempts: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(sa.DateTime)
     must_change_password: Mapped[bool] = mapped_column(default=True)
+    password_changed_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
     credentials_issued_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
     credentials_issued_by_id: Mapped[int | None] = fk("user_accounts.id", nullable=True)
     last_login_at: Mapped[datetime | None] = mapped_column(sa.DateTime)

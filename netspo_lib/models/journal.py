@@ -133,8 +133,14 @@ class PeriodLock(Base):
     unlocked_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
     unlocked_by_id: Mapped[int | None] = fk("user_accounts.id", nullable=True, index=False)
     unlock_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    # A temporary unlock: the lock is in force again from this moment.
+    relock_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
 
     __table_args__ = (
         sa.CheckConstraint("length(reason) > 0", name="reason_not_empty"),
         sa.CheckConstraint("unlocked_at IS NULL OR unlock_reason IS NOT NULL", name="unlock_has_reason"),
+        sa.CheckConstraint(
+            "relock_at IS NULL OR (unlocked_at IS NOT NULL AND relock_at > unlocked_at)",
+            name="relock_after_unlock",
+        ),
     )

@@ -112,6 +112,8 @@ class Student(CreatedAtMixin, Base):
     basis: Mapped[FundingBasis] = mapped_column(enum_type(FundingBasis), default=FundingBasis.BUDGET)
     record_book_number: Mapped[str | None] = mapped_column(sa.String(30), unique=True)
     enrolled_on: Mapped[date]
+    # The card carries its enrollment order (R-4.4.b); D-1 is counted from its date.
+    enrollment_order_id: Mapped[int | None] = fk("orders.id", nullable=True)
     left_on: Mapped[date | None]
     address: Mapped[str | None] = mapped_column(sa.String(300))
     previous_education: Mapped[str | None] = mapped_column(sa.String(200))

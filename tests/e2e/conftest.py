@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from netspo_lib.demo import build_demo
 
 from netspo_lib import db
+from netspo_lib.demo import build_demo
 from netspo_lib.serve import voila_command
 
 from ..conftest import IN_CI
