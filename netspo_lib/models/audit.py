@@ -29,6 +29,9 @@ class AuditEvent(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     reason: Mapped[str | None] = mapped_column(sa.String(500))
+    # Where the change sits, so the trail of a group or a student is one indexed filter.
+    group_id: Mapped[int | None] = fk("groups.id", nullable=True)
+    student_id: Mapped[int | None] = fk("students.id", nullable=True)
 
     __table_args__ = (sa.Index("ix_audit_events_entity", "entity", "entity_id"),)
 
