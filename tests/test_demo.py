@@ -14,13 +14,13 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import holidays
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from netspo_lib import models as m
+from netspo_lib.calendar import working_days_between
 from netspo_lib.demo import DEMO_LOGINS, DEMO_PASSWORD, DemoSummary, build_demo
 from netspo_lib.enums import FinalResult, Role, ScopeKind
 from netspo_lib.errors import NetspoError
@@ -32,18 +32,8 @@ from .factories import minimal_college
 SEED = 11
 STUDENTS = 100  # four groups: every course, both kinds of programme
 AS_OF = datetime(2026, 6, 30, 23, 59)
-RU_HOLIDAYS = holidays.Russia(years=range(2020, 2028))
 
 Demo = tuple[Engine, DemoSummary]
-
-
-def working_days_after(start: date, end: date) -> int:
-    """Working days (Monday–Friday, not a public holiday) in (start, end]."""
-    n, d = 0, start
-    while d < end:
-        d += timedelta(days=1)
-        n += d.weekday() < 5 and d not in RU_HOLIDAYS
-    return n
 
 
 Types = dict[str, type[sa.types.TypeEngine]] | None
@@ -432,7 +422,7 @@ def test_some_student_cards_were_entered_after_the_d1_deadline(demo: Demo) -> No
            JOIN orders o ON o.id = oi.order_id AND o.kind = 'enrollment'""",
         {"created_at": TS, "order_date": DAY},
     )
-    late = [c for c in cards if working_days_after(c.order_date, c.created_at.date()) > 1]
+    late = [c for c in cards if working_days_between(c.order_date, c.created_at.date()) > 1]
     assert 1 <= len(late) < len(cards) // 10
 
 
@@ -443,13 +433,13 @@ def test_an_expulsion_order_and_a_staff_hire_were_entered_late(demo: Demo) -> No
         "SELECT created_at, order_date FROM orders WHERE kind = 'expulsion'",
         {"created_at": TS, "order_date": DAY},
     )
-    assert any(working_days_after(o.order_date, o.created_at.date()) > 1 for o in expulsions)  # D-2
+    assert any(working_days_between(o.order_date, o.created_at.date()) > 1 for o in expulsions)  # D-2
     hires = rows(
         engine,
         "SELECT created_at, hire_order_date FROM staff",
         {"created_at": TS, "hire_order_date": DAY},
     )
-    late = [h for h in hires if working_days_after(h.hire_order_date, h.created_at.date()) > 3]  # D-3
+    late = [h for h in hires if working_days_between(h.hire_order_date, h.created_at.date()) > 3]  # D-3
     assert 1 <= len(late) < len(hires) // 5
 
 

@@ -11,6 +11,11 @@ from functools import lru_cache
 
 import holidays
 
+# Working days come from the one production calendar of the library (transfers included).
+from netspo_lib.calendar import add_working_days, is_working_day
+
+__all__ = ["add_working_days", "is_working_day"]
+
 YEAR_NAME = "2025/2026"
 YEAR_START = date(2025, 9, 1)
 YEAR_END = date(2026, 6, 30)
@@ -49,20 +54,6 @@ WEEKDAYS = 6  # Monday to Saturday
 def public_holidays() -> frozenset[date]:
     """Russian public holidays and transferred days off, 2000–2027."""
     return frozenset(holidays.Russia(years=range(2000, 2028)))
-
-
-def is_working_day(d: date) -> bool:
-    """A Monday–Friday that is not a public holiday (the five-day production calendar)."""
-    return d.weekday() < 5 and d not in public_holidays()
-
-
-def add_working_days(d: date, n: int) -> date:
-    """The n-th working day after ``d`` (``n`` ≥ 0; 0 gives ``d`` itself)."""
-    while n > 0:
-        d += timedelta(days=1)
-        if is_working_day(d):
-            n -= 1
-    return d
 
 
 def working_day_on_or_before(d: date) -> date:
