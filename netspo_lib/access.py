@@ -54,18 +54,18 @@ class Action(LabeledEnum):
     AUDIT_READ = "audit.read", "просмотр журнала изменений"
     ACTIVITY_READ = "activity.read", "просмотр активности пользователей"
     PORTFOLIO_EDIT = "portfolio.edit", "заполнение портфолио студентов"
-    REMARK_CREATE = "remark.create", "замечания «Анализа работы»"
-    REMARK_FIX = "remark.fix", "устранение замечаний «Анализа работы»"
+    REMARK_CREATE = "remark.create", "замечания „Анализа работы“"
+    REMARK_FIX = "remark.fix", "устранение замечаний „Анализа работы“"
     SUPPORT_REQUEST = "support.request", "обращения в техническую поддержку"
     MESSAGE_SEND = "message.send", "переписка"
     REPORT_GROUP = "report.group", "отчёты по группе"
     REPORT_TEACHER = "report.teacher", "отчёты преподавателя"
     REPORT_DEPARTMENT = "report.department", "сводные отчёты по отделению"
     REPORT_COLLEGE = "report.college", "сводные отчёты по колледжу"
-    DASHBOARD_PERFORMANCE = "dashboard.performance", "дашборд «Успеваемость»"
-    DASHBOARD_ATTENDANCE = "dashboard.attendance", "дашборд «Посещаемость»"
-    DASHBOARD_ACTIVITY = "dashboard.activity", "дашборд «Активность»"
-    DASHBOARD_CONTROL = "dashboard.control", "дашборд «Контроль»"
+    DASHBOARD_PERFORMANCE = "dashboard.performance", "просмотр дашборда „Успеваемость“"
+    DASHBOARD_ATTENDANCE = "dashboard.attendance", "просмотр дашборда „Посещаемость“"
+    DASHBOARD_ACTIVITY = "dashboard.activity", "просмотр дашборда „Активность“"
+    DASHBOARD_CONTROL = "dashboard.control", "контроль сроков и заполнения журналов"
     SLIDES_MAKE = "slides.make", "слайды для методического совета"
 
 
@@ -145,7 +145,8 @@ POLICY: dict[Action, dict[Role, Reach]] = {
     A.DASHBOARD_PERFORMANCE: {R.DEPARTMENT_HEAD: G, R.METHODIST: C, R.CURATOR: G, **_LEADERS},
     A.DASHBOARD_ATTENDANCE: {R.DEPARTMENT_HEAD: G, R.METHODIST: C, R.CURATOR: G, **_LEADERS},
     A.DASHBOARD_ACTIVITY: {R.ADMIN: C, R.CURATOR: G, **_LEADERS},
-    A.DASHBOARD_CONTROL: {R.DEPARTMENT_HEAD: G, R.ADMIN: C, **_LEADERS},
+    # The engineer checks readiness (final grades set, R-5.3) before closing a period.
+    A.DASHBOARD_CONTROL: {R.DEPARTMENT_HEAD: G, R.ADMIN: C, R.ENGINEER: C, **_LEADERS},
     A.SLIDES_MAKE: {R.METHODIST: C, R.DEPUTY_DIRECTOR: C},
 }
 

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
 from typing import NoReturn
 
 import click
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from netspo_lib import cli_ru, db
+from netspo_lib import models as m
+from netspo_lib.access import Actor, load_actor
+from netspo_lib.clock import fmt_date, parse_date, today
+from netspo_lib.enums import Role
 from netspo_lib.errors import NetspoError
 
 cli_ru.install()
@@ -32,6 +40,55 @@ db_option = click.option(
     envvar="NETSPO_DB_URL",
     help="Адрес базы данных SQLAlchemy (по умолчанию NETSPO_DB_URL или data/netspo.sqlite).",
 )
+
+
+as_option = click.option(
+    "--as",
+    "as_login",
+    metavar="ЛОГИН",
+    help="Действовать от имени этого пользователя, с его правами (по умолчанию — инженер-программист).",
+)
+
+
+class DateParam(click.ParamType):
+    """dd.mm.yyyy or ISO dates, refused with a Russian message."""
+
+    name = "дата"
+
+    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+        if isinstance(value, date):
+            return value
+        try:
+            return parse_date(value)
+        except NetspoError as exc:
+            self.fail(exc.message, param, ctx)
+
+
+DATE = DateParam()
+
+
+@contextmanager
+def acting(db_url: str | None, as_login: str | None) -> Iterator[tuple[Session, Actor]]:
+    """A transaction and the actor it runs as: ``--as LOGIN`` or the college's engineer."""
+    engine = _engine(db_url, must_exist=True)
+    if db.current_revision(engine) is None:
+        _refuse("в базе нет схемы netspo; выполните «netspo db upgrade» или «netspo demo».")
+    with db.transaction(engine) as session:
+        login = as_login or _default_login(session)
+        yield session, load_actor(session, login)
+
+
+def _default_login(session: Session) -> str:
+    login = session.scalar(
+        sa.select(m.UserAccount.login)
+        .join(m.RoleGrant, m.RoleGrant.account_id == m.UserAccount.id)
+        .where(m.RoleGrant.role == Role.ENGINEER, m.RoleGrant.revoked_at.is_(None))
+        .order_by(m.UserAccount.id)
+        .limit(1)
+    )
+    if login is None:
+        _refuse("в базе нет инженера-программиста; укажите пользователя параметром --as.")
+    return login
 
 
 def _refuse(message: str) -> NoReturn:
@@ -184,6 +241,34 @@ def info(db_url: str | None) -> None:
     width = int(counts["Содержимое"].str.len().max())
     for row in counts.itertuples(index=False):
         click.echo(f"  {row.Содержимое:<{width}}  {row.Записей:>10,}".replace(",", " "))
+
+
+@cli.command("deadlines", **COMMAND)
+@click.option("--on", "on", type=DATE, help="На какую дату проверить (по умолчанию — сегодня).")
+@click.option("--out", type=click.Path(dir_okay=False), help="Сохранить нарушения в файл .xlsx или .csv.")
+@as_option
+@db_option
+def deadlines_command(on: date | None, out: str | None, as_login: str | None, db_url: str | None) -> None:
+    """Проверить сроки Д-1…Д-10 положения и показать нарушения."""
+    from netspo_lib import deadlines
+    from netspo_lib.tables import write_table
+
+    on = on or today()
+    with acting(db_url, as_login) as (session, actor):
+        frame = deadlines.violations(session, actor, on=on)
+    click.echo(f"Нарушения сроков на {fmt_date(on)}: {len(frame)}")
+    if frame.empty:
+        return
+    for row in deadlines.summary(frame).itertuples(index=False):
+        click.echo(f"  {row[0]:<5} {row[2]:>6} (не исполнено {row[3]}): {row[1]}")
+    if out:
+        path = write_table(
+            deadlines.to_russian(frame),
+            out,
+            title="Нарушения сроков положения",
+            subtitle=f"На {fmt_date(on)}",
+        )
+        click.echo(f"Подробный список сохранён: {path}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -38,3 +38,16 @@ def fmt_datetime(d: datetime | None) -> str:
     if d is None:
         return ""
     return d.strftime("%d.%m.%Y %H:%M")
+
+
+def parse_date(text: str) -> date:
+    """A date typed by a user: dd.mm.yyyy (as Russians write it) or ISO yyyy-mm-dd."""
+    from netspo_lib.errors import NetspoError
+
+    cleaned = text.strip()
+    for pattern in ("%d.%m.%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(cleaned, pattern).date()
+        except ValueError:
+            continue
+    raise NetspoError(f"Неверная дата «{text}»: ожидается дд.мм.гггг, например 01.09.2025.")

@@ -132,6 +132,7 @@ EXPECTED: dict[Role, dict[Action, tuple[str, bool]]] = {
         A.JOURNAL_READ: ("R-4.2.b", WIDE),
         A.STUDENT_CARD_READ: ("R-4.2.c", WIDE),
         A.AUDIT_READ: ("R-4.2.e", WIDE),
+        A.DASHBOARD_CONTROL: ("R-5.3", WIDE),
         A.MESSAGE_SEND: ("R-4.1.g", WIDE),
     },
     Role.HR: {
