@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from netspo_lib import models as m
@@ -126,3 +127,11 @@ def minimal_college(session: Session) -> Mini:
     session.add(lesson)
     session.flush()
     return Mini(college, department, group, teacher, student, item, period, lesson)
+
+
+def row_counts(session: Session) -> dict[str, int]:
+    """Rows per table, to show that a refused action or a repeated one wrote nothing."""
+    return {
+        t.name: session.scalar(sa.select(sa.func.count()).select_from(t)) or 0
+        for t in m.Base.metadata.sorted_tables
+    }
