@@ -453,7 +453,12 @@ def _d8_year_closed(ctx: _Ctx) -> list[Violation]:
 def _d9_questions(ctx: _Ctx) -> list[Violation]:
     from netspo_lib.messaging import unanswered_questions
 
-    frame = unanswered_questions(ctx.session, on=ctx.on, college_id=ctx.college_id)
+    group_ids = None
+    if ctx.department_id is not None:
+        group_ids = ctx.session.scalars(
+            sa.select(m.Group.id).where(m.Group.department_id == ctx.department_id)
+        ).all()
+    frame = unanswered_questions(ctx.session, on=ctx.on, college_id=ctx.college_id, group_ids=group_ids)
     out = []
     for row in frame.itertuples(index=False):
         obj = f"Вопрос «{row.subject}» от {row.parent} ({row.student}, {row.group})"

@@ -9,10 +9,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from netspo_lib import models as m
-from netspo_lib.access import AccessDenied
+from netspo_lib.access import AccessDenied, load_actor
 from netspo_lib.deadlines import LATE, OPEN, summary, to_russian, violations
+from netspo_lib.demo import build_demo
 from netspo_lib.enums import FinalResult, OrderKind, Role
+from netspo_lib.models import Base
 
+from .conftest import BACKENDS, fresh_engine
 from .world import World, build_world
 
 
@@ -195,3 +198,31 @@ def test_russian_view_and_summary(world) -> None:
     table = summary(frame)
     assert set(table["Срок"]) == {"D-7", "D-8"}
     assert int(table["Нарушений"].sum()) == len(frame)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def demo(request, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """A small demo college per backend, read only."""
+    for engine in fresh_engine(request.param, request, tmp_path_factory.mktemp("deadlines")):
+        Base.metadata.create_all(engine)
+        summary_ = build_demo(engine, students=60, seed=5)
+        with Session(engine) as session:
+            yield session, summary_
+
+
+def test_the_demo_s_planted_defects_are_found(demo) -> None:
+    """R-4.4.b, R-4.4.c, R-4.3.a, R-4.10.d, R-4.7.e: every planted lateness is reported."""
+    session, built = demo
+    frame = violations(session, load_actor(session, built.logins[Role.DEPUTY_DIRECTOR]), on=date(2026, 7, 10))
+    found = frame.groupby("deadline").size().to_dict()
+    planted = built.planted
+    assert found.get("D-1", 0) == planted["student_cards_late"]
+    assert found.get("D-2", 0) == planted["expulsion_orders_late"]
+    assert found.get("D-3", 0) >= planted["staff_hire_entered_late"] > 0
+    assert found.get("D-7", 0) > 0
+    # On the demo's last day its two fresh questions are not due yet.
+    questions = planted["parent_questions_unanswered"] + planted["parent_questions_answered_late"]
+    actor = load_actor(session, built.logins[Role.DEPUTY_DIRECTOR])
+    on_last_day = violations(session, actor, on=date(2026, 6, 30), deadlines=["D-9"])
+    assert len(on_last_day) == questions > 0
+    assert found.get("D-8") == 1  # the demo year is not closed yet
