@@ -271,6 +271,107 @@ def deadlines_command(on: date | None, out: str | None, as_login: str | None, db
         click.echo(f"Подробный список сохранён: {path}")
 
 
+def _group_id(session: Session, actor: Actor, name: str) -> int:
+    group_id = session.scalar(
+        sa.select(m.Group.id).where(m.Group.college_id == actor.college_id, m.Group.name == name)
+    )
+    if group_id is None:
+        _refuse(f"группа «{name}» не найдена.")
+    return group_id
+
+
+@cli.group("users", **GROUP)
+def users_group() -> None:
+    """Учётные записи и реквизиты доступа."""
+
+
+@users_group.command("issue", **COMMAND)
+@click.option("--group", "group_name", required=True, metavar="ГРУППА", help="Группа, например ИСП-23.")
+@click.option(
+    "--out", required=True, type=click.Path(dir_okay=False), help="Лист реквизитов .xlsx для раздачи."
+)
+@click.option("--students/--no-students", default=True, show_default=True, help="Выдать студентам группы.")
+@click.option("--parents/--no-parents", default=True, show_default=True, help="Выдать их родителям.")
+@click.option("--reissue", is_flag=True, help="Выдать заново тем, у кого реквизиты уже есть.")
+@as_option
+@db_option
+def users_issue(
+    group_name: str,
+    out: str,
+    students: bool,
+    parents: bool,
+    reissue: bool,
+    as_login: str | None,
+    db_url: str | None,
+) -> None:
+    """Выдать логины и пароли студентам и родителям группы (R-4.7.c, R-4.1.d)."""
+    from netspo_lib.accounts import credentials_sheet, issue_credentials
+
+    with acting(db_url, as_login) as (session, actor):
+        group_id = _group_id(session, actor, group_name)
+        issued = issue_credentials(
+            session, actor, group_id=group_id, students=students, parents=parents, reissue=reissue
+        )
+        college = session.get(m.College, actor.college_id)
+        if issued:
+            path = credentials_sheet(issued, college_name=college.name, group_name=group_name, path=out)
+    if not issued:
+        click.echo(f"Группа {group_name}: всем уже выданы реквизиты (выдать заново: --reissue).")
+        return
+    click.echo(f"Группа {group_name}: выдано реквизитов — {len(issued)}. Лист для раздачи: {path}")
+    click.echo("Пароли есть только в этом файле: раздайте листы и удалите файл.")
+
+
+@cli.group("year", **GROUP)
+def year_group() -> None:
+    """Учебный год."""
+
+
+@year_group.command("rollover", **COMMAND)
+@click.option("--order", "order_number", required=True, metavar="НОМЕР", help="Номер приказа о переводе.")
+@click.option("--date", "order_date", required=True, type=DATE, help="Дата приказа, дд.мм.гггг.")
+@click.option("--graduation-order", metavar="НОМЕР", help="Номер приказа о выпуске (если есть выпускники).")
+@click.option("--graduation-date", type=DATE, help="Дата приказа о выпуске (по умолчанию — та же).")
+@click.option("--apply", "do_apply", is_flag=True, help="Выполнить перевод (без него — только просмотр).")
+@click.option("--force-reason", metavar="ПРИЧИНА", help="Перевести, несмотря на недостающие оценки.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Сохранить план перевода в .xlsx или .csv.")
+@as_option
+@db_option
+def year_rollover(
+    order_number: str,
+    order_date: date,
+    graduation_order: str | None,
+    graduation_date: date | None,
+    do_apply: bool,
+    force_reason: str | None,
+    out: str | None,
+    as_login: str | None,
+    db_url: str | None,
+) -> None:
+    """Перевести студентов на следующий курс и открыть новый учебный год (R-4.2.d)."""
+    from netspo_lib import rollover
+    from netspo_lib.tables import write_table
+
+    args = {
+        "order_number": order_number,
+        "order_date": order_date,
+        "graduation_order_number": graduation_order,
+        "graduation_order_date": graduation_date,
+    }
+    with acting(db_url, as_login) as (session, actor):
+        plan = rollover.preview(session, actor, **args)
+        click.echo(plan.summary)
+        for line in (*plan.errors, *plan.problems, *plan.warnings):
+            click.echo(f"  • {line}")
+        if out:
+            click.echo(f"План сохранён: {write_table(plan.rows, out, title='План перевода студентов')}")
+        if not do_apply:
+            click.echo("Это просмотр. Чтобы выполнить перевод, добавьте --apply.")
+            return
+        result = rollover.apply(session, actor, plan, force_reason=force_reason)
+    click.echo(f"Перевод выполнен. {result.summary}")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors become Russian messages and exit code 1, never tracebacks."""
     try:
