@@ -1,0 +1,121 @@
+"""The rules' commands of ``netspo`` on a small demo college: acting ``--as`` a user under the
+same access rules, Russian refusals with exit code 1."""
+
+from __future__ import annotations
+
+import shutil
+
+import openpyxl
+import pytest
+import sqlalchemy as sa
+
+from netspo_lib import db
+from netspo_lib import models as m
+from netspo_lib.demo import build_demo
+from netspo_lib.enums import Role
+
+from .test_cli import run
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory):  # type: ignore[no-untyped-def]
+    path = tmp_path_factory.mktemp("cli") / "demo.sqlite"
+    engine = db.make_engine(f"sqlite:///{path}")
+    db.upgrade(engine)
+    built = build_demo(engine, students=60, seed=21)
+    engine.dispose()
+    return path, built
+
+
+@pytest.fixture
+def demo_url(demo_file, tmp_path) -> str:  # type: ignore[no-untyped-def]
+    """A private copy of the demo database for one test (commands write)."""
+    path, _ = demo_file
+    copy = tmp_path / "demo.sqlite"
+    shutil.copy(path, copy)
+    return f"sqlite:///{copy}"
+
+
+def test_deadlines_as_the_default_engineer_writes_a_russian_table(capsys, demo_url, tmp_path) -> None:
+    out = tmp_path / "нарушения.xlsx"
+    code, stdout, _ = run(capsys, "deadlines", "--on", "10.07.2026", "--out", str(out), "--db", demo_url)
+    assert code == 0
+    assert "Нарушения сроков на 10.07.2026" in stdout
+    assert "D-7" in stdout and "D-8" in stdout
+    sheet = openpyxl.load_workbook(out).active
+    header = [c.value for c in sheet[4]]
+    assert header[:4] == ["Срок", "Требование", "Что", "Ответственный"]
+    assert sheet.max_row > 5
+
+
+def test_deadlines_refused_to_a_student(capsys, demo_url, demo_file) -> None:
+    _, built = demo_file
+    code, _, err = run(capsys, "deadlines", "--as", built.logins[Role.STUDENT], "--db", demo_url)
+    assert code == 1
+    assert "Недостаточно прав" in err
+
+
+def test_bad_date_is_a_usage_error(capsys, demo_url) -> None:
+    code, _, err = run(capsys, "deadlines", "--on", "31.02.2026", "--db", demo_url)
+    assert code == 2
+    assert "Неверная дата «31.02.2026»" in err
+
+
+def test_curator_issues_credentials_for_the_own_group_only(capsys, demo_url, demo_file, tmp_path) -> None:
+    """R-4.7.c."""
+    _, built = demo_file
+    engine = db.make_engine(demo_url)
+    with engine.connect() as conn:
+        own = conn.execute(
+            sa.select(m.Group.name)
+            .join(m.RoleGrant, m.RoleGrant.group_id == m.Group.id)
+            .join(m.UserAccount, m.UserAccount.id == m.RoleGrant.account_id)
+            .where(m.UserAccount.login == built.logins[Role.CURATOR], m.RoleGrant.role == Role.CURATOR)
+        ).scalar_one()
+        other = conn.execute(sa.select(m.Group.name).where(m.Group.name != own).limit(1)).scalar_one()
+    sheet_path = tmp_path / "реквизиты.xlsx"
+    curator = built.logins[Role.CURATOR]
+    code, stdout, err = run(
+        capsys, "users", "issue", "--group", own, "--out", str(sheet_path), "--as", curator, "--db", demo_url
+    )
+    assert code == 0, err
+    assert f"Группа {own}: выдано реквизитов" in stdout
+    assert sheet_path.exists()
+    code, _, err = run(
+        capsys, "users", "issue", "--group", other, "--out", str(tmp_path / "x.xlsx"), "--as", curator,
+        "--db", demo_url,
+    )  # fmt: skip
+    assert code == 1 and "Недостаточно прав" in err
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_rollover_preview_changes_nothing_and_apply_needs_a_reason(capsys, demo_url) -> None:
+    """R-4.2.d: preview first; missing final grades refuse the apply unless a reason is given."""
+    engine = db.make_engine(demo_url)
+
+    def orders() -> int:
+        with engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(m.Order)).scalar_one()
+
+    before = orders()
+    args = ["year", "rollover", "--order", "150-к", "--date", "01.07.2026", "--graduation-order", "151-к"]
+    code, stdout, _ = run(capsys, *args, "--db", demo_url)
+    assert code == 0 and "Это просмотр" in stdout
+    assert orders() == before
+    code, _, err = run(capsys, *args, "--apply", "--db", demo_url)
+    assert code == 1 and "Не выставлено итоговых оценок" in err
+    assert orders() == before
+    code, stdout, _ = run(
+        capsys, *args, "--apply", "--force-reason", "Долги до 15.09 по приказу", "--db", demo_url
+    )
+    assert code == 0 and "Перевод выполнен" in stdout
+    assert orders() == before + 2
+    code, _, err = run(capsys, *args, "--apply", "--force-reason", "ещё раз", "--db", demo_url)
+    assert code == 1
+    assert orders() == before + 2
+
+
+def test_unknown_acting_user_is_refused(capsys, demo_url) -> None:
+    code, _, err = run(capsys, "deadlines", "--as", "nobody", "--db", demo_url)
+    assert code == 1
+    assert "Пользователь «nobody» не найден" in err
