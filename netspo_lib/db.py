@@ -15,6 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from netspo_lib.clock import college_tz
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -51,7 +53,20 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:  # type: ignore[no-
         engine = sa.create_engine(url, **kwargs)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    if sa_url.get_backend_name() == "postgresql":
+        kwargs["connect_args"] = _with_college_timezone(dict(kwargs.get("connect_args") or {}))
     return sa.create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _with_college_timezone(connect_args: dict) -> dict:  # type: ignore[type-arg]
+    """Run PostgreSQL sessions in the college's time zone: ``LOCALTIMESTAMP`` (which the
+    lock triggers compare with ``relock_at``) is then the naive local time the library
+    stores. A ``timezone`` the caller sets in ``options`` wins."""
+    options = str(connect_args.get("options") or "")
+    if "timezone=" not in options.lower():
+        options = f"-c timezone={college_tz().key} {options}".strip()
+    connect_args["options"] = options
+    return connect_args
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

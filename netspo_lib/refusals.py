@@ -1,8 +1,9 @@
 """Russian explanations of the database's refusals (unique keys, checks, required fields,
-references), so that a refused write tells the user which rule it broke.
+references, the guard triggers), so that a refused write tells the user which rule it broke.
 
 The database enforces the rules; this module only names them. It works from the
-constraint names that ``models.base.NAMING_CONVENTION`` gives, on SQLite and PostgreSQL.
+constraint names that ``models.base.NAMING_CONVENTION`` gives and from the ``netspo:<code>``
+messages of ``netspo_lib.triggers``, on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from netspo_lib.errors import DataRefused
+from netspo_lib.errors import DataRefused, NetspoError
 from netspo_lib.models import Base
 from netspo_lib.overview import TABLE_LABELS
 
@@ -80,6 +81,20 @@ COLUMN_LABELS: dict[str, str] = {
 }
 
 
+# Messages for the refusals of the guard triggers (``netspo_lib.triggers``), by code.
+TRIGGER_MESSAGES: dict[str, str] = {
+    "period_locked": (
+        "Период закрыт для изменений: отметки, посещаемость, темы занятий и итоговые оценки "
+        "в нём не редактируются."
+    ),
+    "marks_frozen": (
+        "Итоговая оценка уже выставлена: текущие отметки студента по этой дисциплине "
+        "за этот период изменить нельзя."
+    ),
+    "audit_immutable": "Журнал изменений нельзя исправить или удалить: записи в него только добавляются.",
+}
+
+
 @dataclass(frozen=True)
 class Violation:
     kind: str  # unique, check, not_null, foreign_key
@@ -133,8 +148,33 @@ def classify(exc: sa.exc.IntegrityError) -> Violation:
     return Violation("other", None, (), None)
 
 
+def trigger_code(exc: BaseException) -> str | None:
+    """The code of a guard trigger's refusal (``period_locked``, ...), or None.
+
+    SQLite reports ``RAISE(ABORT, 'netspo:<code>')`` as an ``IntegrityError``; PostgreSQL's
+    ``RAISE EXCEPTION`` arrives as an ``InternalError`` whose text also carries a CONTEXT.
+    """
+    text = str(getattr(exc, "orig", None) or exc)
+    found = re.search(r"netspo:(\w+)", text)
+    if found and found.group(1) in TRIGGER_MESSAGES:
+        return found.group(1)
+    return None
+
+
+def explain_db_error(exc: sa.exc.DBAPIError) -> str | None:
+    """A Russian sentence for a write the database refused, or None when the error is not a
+    refusal by a rule (a lost connection, a bug in SQL): those are not the user's to read."""
+    if code := trigger_code(exc):
+        return TRIGGER_MESSAGES[code]
+    if isinstance(exc, sa.exc.IntegrityError):
+        return explain(exc)
+    return None
+
+
 def explain(exc: sa.exc.IntegrityError) -> str:
     """A Russian sentence saying which rule of the database a write broke."""
+    if code := trigger_code(exc):
+        return TRIGGER_MESSAGES[code]
     v = classify(exc)
     where = f" ({_table_label(v.table)})" if v.table else ""
     if v.kind == "unique":
@@ -172,6 +212,20 @@ def _enum_values(table: str, type_name: str) -> list[str]:
     return []
 
 
-def refused(exc: sa.exc.IntegrityError) -> DataRefused:
-    """The user-facing error for a refused write."""
-    return DataRefused(explain(exc))
+def refused(exc: sa.exc.DBAPIError) -> NetspoError:
+    """The user-facing error for a refused write: ``locks.PeriodLocked`` / ``MarksFrozen``
+    for the lock triggers (R-4.2.e, R-4.10.b), otherwise ``DataRefused``.
+
+    Re-raises ``exc`` itself when it is not a refusal by a rule of the database.
+    """
+    from netspo_lib import locks  # locks builds on access and audit; import on demand
+
+    code = trigger_code(exc)
+    if code == "period_locked":
+        return locks.PeriodLocked(TRIGGER_MESSAGES[code])
+    if code == "marks_frozen":
+        return locks.MarksFrozen(TRIGGER_MESSAGES[code])
+    message = explain_db_error(exc)
+    if message is None:
+        raise exc
+    return DataRefused(message)

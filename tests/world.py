@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from netspo_lib import models as m
 from netspo_lib.access import Actor, Resource, actor_for_account
-from netspo_lib.enums import ItemKind, Role, ScopeKind, StudyForm
+from netspo_lib.enums import AttendanceCode, FinalResult, ItemKind, Role, ScopeKind, StudyForm
 
 from .factories import T0, minimal_college, person
 
@@ -35,6 +36,8 @@ class World:
     period_other: int
     teacher_person: int
     other_teacher_person: int
+    # The lesson of ОП.01 in ИСП-25 on 02.09.2025 (pair 1) that the minimal college has.
+    lesson_a: int = 0
 
     def inside(self, role: Role) -> Resource:
         """A resource inside the role's own scope (its group, student, discipline, self)."""
@@ -191,4 +194,95 @@ def build_world(session: Session) -> World:
         period_other=period_2.id,
         teacher_person=mini.teacher.id,
         other_teacher_person=other_teacher.id,
+        lesson_a=mini.lesson.id,
     )
+
+
+def add_teaching(session: Session, teacher_person: int, group_id: int, item_id: int, period_id: int) -> None:
+    """One more teaching assignment (for journal tests that need a second group)."""
+    session.add(
+        m.TeachingAssignment(
+            teacher_id=teacher_person,
+            group_id=group_id,
+            curriculum_item_id=item_id,
+            period_id=period_id,
+            planned_hours=32,
+        )
+    )
+    session.flush()
+
+
+def add_lesson(
+    session: Session,
+    *,
+    group_id: int,
+    item_id: int,
+    period_id: int,
+    teacher_person: int,
+    day: date,
+    pair: int = 1,
+    subgroup_id: int | None = None,
+) -> int:
+    """A lesson written straight into the table (fixtures, not the write path under test)."""
+    lesson = m.Lesson(
+        group_id=group_id,
+        subgroup_id=subgroup_id,
+        curriculum_item_id=item_id,
+        period_id=period_id,
+        teacher_id=teacher_person,
+        lesson_date=day,
+        pair_number=pair,
+        hours=2,
+        topic="Тема",
+        created_at=T0,
+    )
+    session.add(lesson)
+    session.flush()
+    return lesson.id
+
+
+JOURNAL_TABLES = ("lessons", "marks", "attendance", "final_grades")
+
+
+def journal_rows(session: Session) -> dict[str, list[tuple]]:
+    """Every row of the journal's tables, to prove a refused write changed nothing."""
+    result: dict[str, list[tuple]] = {}
+    for name in JOURNAL_TABLES:
+        table = m.Base.metadata.tables[name]
+        result[name] = [tuple(r) for r in session.execute(sa.select(table).order_by(table.c.id))]
+    return result
+
+
+def seed_journal(session: Session, world: World) -> int:
+    """Journal rows to change: a mark (4, oral) and an absence (НП, 2 h) of the ИСП-25
+    student at ``lesson_a``, a final grade of another discipline (ОП.02), and a second
+    lesson of ОП.01 on 03.09.2025 without marks, whose id is returned."""
+    lesson2 = add_lesson(
+        session,
+        group_id=world.group_a,
+        item_id=world.item_taught,
+        period_id=world.period_taught,
+        teacher_person=world.teacher_person,
+        day=date(2025, 9, 3),
+    )
+    session.add_all(
+        [
+            m.Mark(lesson_id=world.lesson_a, student_id=world.student_a, value=4, entered_at=T0),
+            m.Attendance(
+                lesson_id=world.lesson_a,
+                student_id=world.student_a,
+                code=AttendanceCode.UNEXCUSED,
+                hours=2,
+                entered_at=T0,
+            ),
+            m.FinalGrade(
+                student_id=world.student_a,
+                curriculum_item_id=world.item_other,
+                period_id=world.period_taught,
+                result=FinalResult.FIVE,
+                set_at=T0,
+            ),
+        ]
+    )
+    session.flush()
+    return lesson2

@@ -263,6 +263,9 @@ class _Builder:
         from . import activity, comms, journal
 
         journal.write_journal(self)
+        # Every mark is in before any final grade: the database freezes a student's marks
+        # of a discipline once its final grade exists (R-4.10.b, netspo_lib.triggers).
+        self.w.flush()
         journal.write_final_grades(self)
         forced = comms.write_comms(self)
         events = activity.write_activity(self, forced)

@@ -1,5 +1,9 @@
 """The data model, one module per domain. Importing this package registers every table."""
 
+# The database's guards (period locks, frozen marks, the append-only audit trail) come with
+# every ``Base.metadata.create_all``, as with the migrations.
+from netspo_lib import triggers as _triggers  # noqa: F401
+
 from .accounts import RoleGrant, UserAccount
 from .activity import ActivityEvent
 from .audit import AuditEvent, ImportRun
