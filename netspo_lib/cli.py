@@ -10,7 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import NoReturn
 
 import click
@@ -21,7 +21,7 @@ from netspo_lib import cli_ru, db
 from netspo_lib import models as m
 from netspo_lib.access import Actor, load_actor
 from netspo_lib.clock import fmt_date, parse_date, today
-from netspo_lib.enums import Role
+from netspo_lib.enums import AcademicYearStatus, Role
 from netspo_lib.errors import NetspoError
 
 cli_ru.install()
@@ -370,6 +370,172 @@ def year_rollover(
             return
         result = rollover.apply(session, actor, plan, force_reason=force_reason)
     click.echo(f"Перевод выполнен. {result.summary}")
+
+
+def _period_id(session: Session, actor: Actor, year_name: str | None, number: int) -> int:
+    """A period by its year («2025/2026», default: the current year) and number (0: the year)."""
+    query = (
+        sa.select(m.StudyPeriod.id)
+        .join(m.AcademicYear, m.AcademicYear.id == m.StudyPeriod.academic_year_id)
+        .where(m.AcademicYear.college_id == actor.college_id, m.StudyPeriod.number == number)
+    )
+    if year_name:
+        query = query.where(m.AcademicYear.name == year_name)
+    else:
+        current = sa.case((m.AcademicYear.status == AcademicYearStatus.CURRENT, 0), else_=1)
+        query = query.order_by(current, m.AcademicYear.starts_on.desc())
+    period_id = session.scalar(query.limit(1))
+    if period_id is None:
+        _refuse(f"учебный период {number} {'года ' + year_name if year_name else 'текущего года'} не найден.")
+    return period_id
+
+
+period_options = [
+    click.option(
+        "--year", "year_name", metavar="ГОД", help="Учебный год, например 2025/2026 (по умолчанию текущий)."
+    ),
+    click.option(
+        "--period", "number", type=click.IntRange(0, 4), default=1, show_default=True,
+        help="Номер семестра (0 — учебный год целиком).",
+    ),
+    click.option("--group", "group_name", metavar="ГРУППА", help="Только эта группа (по умолчанию — все)."),
+]  # fmt: skip
+
+
+def with_period(f):  # type: ignore[no-untyped-def]
+    for option in reversed(period_options):
+        f = option(f)
+    return f
+
+
+@cli.group("period", **GROUP)
+def period_group() -> None:
+    """Закрытие учебных периодов для изменений (R-4.2.e)."""
+
+
+@period_group.command("lock", **COMMAND)
+@with_period
+@click.option("--reason", required=True, metavar="ПРИЧИНА", help="Почему период закрывается.")
+@click.option("--order", "order_number", required=True, metavar="НОМЕР", help="Номер приказа.")
+@as_option
+@db_option
+def period_lock(
+    year_name: str | None,
+    number: int,
+    group_name: str | None,
+    reason: str,
+    order_number: str,
+    as_login: str | None,
+    db_url: str | None,
+) -> None:
+    """Закрыть период: отметки, посещаемость, темы и итоговые оценки больше не меняются."""
+    from netspo_lib import locks
+
+    with acting(db_url, as_login) as (session, actor):
+        period_id = _period_id(session, actor, year_name, number)
+        group_id = _group_id(session, actor, group_name) if group_name else None
+        locks.lock_period(
+            session, actor, period_id=period_id, group_id=group_id, reason=reason, order_number=order_number
+        )
+        label = locks.period_label(session, period_id)
+    click.echo(f"Период закрыт: {label}, {group_name or 'все группы'}.")
+
+
+@period_group.command("unlock", **COMMAND)
+@with_period
+@click.option("--reason", required=True, metavar="ПРИЧИНА", help="Почему период открывается.")
+@click.option("--until", "until", type=DATE, help="Открыть до этой даты включительно (потом закроется сам).")
+@as_option
+@db_option
+def period_unlock(
+    year_name: str | None,
+    number: int,
+    group_name: str | None,
+    reason: str,
+    until: date | None,
+    as_login: str | None,
+    db_url: str | None,
+) -> None:
+    """Открыть закрытый период, насовсем или до даты."""
+    from netspo_lib import locks
+
+    relock = datetime.combine(until + timedelta(days=1), datetime.min.time()) if until else None
+    with acting(db_url, as_login) as (session, actor):
+        period_id = _period_id(session, actor, year_name, number)
+        group_id = _group_id(session, actor, group_name) if group_name else None
+        locks.unlock_period(
+            session, actor, period_id=period_id, group_id=group_id, reason=reason, until=relock
+        )
+        label = locks.period_label(session, period_id)
+    term = f" до {fmt_date(until)} включительно" if until else ""
+    click.echo(f"Период открыт{term}: {label}, {group_name or 'все группы'}.")
+
+
+@period_group.command("status", **COMMAND)
+@as_option
+@db_option
+def period_status(as_login: str | None, db_url: str | None) -> None:
+    """Показать, какие периоды закрыты, кем и по какому приказу."""
+    from netspo_lib import locks
+
+    with acting(db_url, as_login) as (session, actor):
+        frame = locks.lock_status(session, actor)
+    if frame.empty:
+        click.echo("Закрытых периодов нет.")
+        return
+    for row in frame.to_dict("records"):
+        click.echo(" · ".join(str(v) for v in row.values() if v not in (None, "")))
+
+
+@cli.command("audit", **COMMAND)
+@click.option("--group", "group_name", metavar="ГРУППА", help="Изменения данных группы.")
+@click.option("--student", "snils", metavar="СНИЛС", help="Изменения данных студента (по СНИЛС).")
+@click.option("--user", "user_login", metavar="ЛОГИН", help="Изменения, сделанные этим пользователем.")
+@click.option("--since", type=DATE, help="С даты.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Сохранить в .xlsx или .csv.")
+@as_option
+@db_option
+def audit_command(
+    group_name: str | None,
+    snils: str | None,
+    user_login: str | None,
+    since: date | None,
+    out: str | None,
+    as_login: str | None,
+    db_url: str | None,
+) -> None:
+    """Журнал изменений: кто, когда, что и как изменил."""
+    from netspo_lib import audit
+    from netspo_lib.snils import normalize_snils
+    from netspo_lib.tables import write_table
+
+    with acting(db_url, as_login) as (session, actor):
+        filters: dict[str, int] = {}
+        if group_name:
+            filters["group_id"] = _group_id(session, actor, group_name)
+        if snils:
+            student_id = session.scalar(
+                sa.select(m.Student.id)
+                .join(m.Person, m.Person.id == m.Student.person_id)
+                .where(m.Person.snils == normalize_snils(snils))
+            )
+            if student_id is None:
+                _refuse(f"студент со СНИЛС {snils} не найден.")
+            filters["student_id"] = student_id
+        if user_login:
+            account_id = session.scalar(sa.select(m.UserAccount.id).where(m.UserAccount.login == user_login))
+            if account_id is None:
+                _refuse(f"пользователь «{user_login}» не найден.")
+            filters["account_id"] = account_id
+        frame = audit.events(session, actor, since=since, **filters)
+    click.echo(f"Записей в журнале изменений: {len(frame)}")
+    if out:
+        click.echo(f"Сохранено: {write_table(frame, out, title='Журнал изменений')}")
+        return
+    for row in frame.head(50).to_dict("records"):
+        click.echo(" · ".join(str(v) for v in row.values() if v not in (None, "")))
+    if len(frame) > 50:
+        click.echo("… полный список: --out ФАЙЛ.xlsx")
 
 
 def main(argv: list[str] | None = None) -> None:

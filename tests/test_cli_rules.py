@@ -120,3 +120,54 @@ def test_unknown_acting_user_is_refused(capsys, demo_url) -> None:
     code, _, err = run(capsys, "deadlines", "--as", "nobody", "--db", demo_url)
     assert code == 1
     assert "Пользователь «nobody» не найден" in err
+
+
+def test_engineer_locks_a_period_and_a_teacher_cannot(capsys, demo_url, demo_file) -> None:
+    """R-4.2.e: the engineer closes a period with a reason and an order number; audited."""
+    _, built = demo_file
+    lock = ["period", "lock", "--year", "2025/2026", "--period", "1", "--reason", "Конец семестра"]
+    code, _, err = run(capsys, *lock, "--order", "12-о", "--as", built.logins[Role.TEACHER], "--db", demo_url)
+    assert code == 1 and "нет права «закрытие периода»" in err
+    code, stdout, _ = run(capsys, *lock, "--order", "12-о", "--db", demo_url)
+    assert code == 0 and "Период закрыт: 1 семестр 2025/2026, все группы." in stdout
+    code, stdout, _ = run(capsys, "period", "status", "--db", demo_url)
+    assert "12-о" in stdout and "Конец семестра" in stdout
+    code, stdout, _ = run(capsys, "audit", "--db", demo_url)
+    assert code == 0 and "период закрыт" in stdout
+    engine = db.make_engine(demo_url)
+    with engine.connect() as conn, pytest.raises(sa.exc.IntegrityError, match="netspo:period_locked"):
+        conn.execute(
+            sa.text(
+                "UPDATE marks SET value = 5 WHERE lesson_id IN (SELECT id FROM lessons WHERE period_id = 1)"
+            )
+        )
+
+
+def test_unlock_until_a_past_date_is_refused(capsys, demo_url) -> None:
+    run(
+        capsys,
+        "period",
+        "lock",
+        "--period",
+        "1",
+        "--reason",
+        "Конец семестра",
+        "--order",
+        "1-о",
+        "--db",
+        demo_url,
+    )
+    code, _, err = run(
+        capsys,
+        "period",
+        "unlock",
+        "--period",
+        "1",
+        "--reason",
+        "Исправить",
+        "--until",
+        "15.01.2026",
+        "--db",
+        demo_url,
+    )
+    assert code == 1 and "в будущем" in err
