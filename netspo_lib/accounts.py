@@ -46,18 +46,6 @@ STUDENT_STATUSES_WITH_ACCESS = (StudentStatus.STUDYING, StudentStatus.ACADEMIC_L
 # Roles whose accounts a curator may reach (R-4.7.c); any other role makes an account staff.
 _FAMILY_ROLES = frozenset({Role.STUDENT, Role.PARENT})
 
-# Russian names of the audit verbs recorded here, for the «Журнал изменений»
-# (to be merged into ``audit.ACTION_LABELS``).
-AUDIT_ACTION_LABELS: dict[str, str] = {
-    "account.create": "учётная запись создана",
-    "account.credentials_issued": "выданы реквизиты доступа",
-    "account.password_reset": "пароль сброшен",
-    "account.password_changed": "пароль изменён пользователем",
-    "account.locked": "учётная запись временно заблокирована",
-    "account.unlocked": "блокировка учётной записи снята",
-    "role_grant.create": "назначена роль",
-}
-
 BAD_CREDENTIALS = "Неверный логин или пароль."
 PASSWORD_REMINDER = "Смените пароль при первом входе"
 
@@ -939,7 +927,6 @@ def change_password(
 
 
 __all__ = [
-    "AUDIT_ACTION_LABELS",
     "BAD_CREDENTIALS",
     "COMMON_PASSWORDS",
     "LOCK_AFTER_FAILURES",

@@ -49,7 +49,6 @@ _FAMILY_ROLES = frozenset({Role.STUDENT, Role.PARENT})
 MAX_BODY = 10_000
 
 # Russian name of the audit verb recorded here (to be merged into ``audit.ACTION_LABELS``).
-AUDIT_ACTION_LABELS: dict[str, str] = {"message.send": "отправлено сообщение"}
 
 INBOX_COLUMNS: dict[str, str] = {
     "message_id": "№ сообщения",
@@ -558,7 +557,6 @@ def unanswered_questions(
 
 __all__ = [
     "ADMINISTRATION_ROLES",
-    "AUDIT_ACTION_LABELS",
     "INBOX_COLUMNS",
     "REPLY_DAYS",
     "UNANSWERED_COLUMNS",
