@@ -130,7 +130,15 @@ POLICY: dict[Action, dict[Role, Reach]] = {
     A.CURRICULUM_EDIT: {R.COMMISSION_CHAIR: G, R.DEPUTY_DIRECTOR: C},
     A.CURRICULUM_APPROVE: {R.DEPUTY_DIRECTOR: C},
     # Audit trail: those who answer for the data.
-    A.AUDIT_READ: {R.ADMIN: C, R.ENGINEER: C, R.DEPARTMENT_HEAD: G, R.CURATOR: G, **_LEADERS},
+    # The head of studies checks the changes of actual data every week (R-4.4.e).
+    A.AUDIT_READ: {
+        R.ADMIN: C,
+        R.ENGINEER: C,
+        R.HEAD_OF_STUDIES: C,
+        R.DEPARTMENT_HEAD: G,
+        R.CURATOR: G,
+        **_LEADERS,
+    },
     # Portfolio (R-4.7.f), remarks (R-4.10.f), messages (R-4.8.b, R-4.9.b).
     A.PORTFOLIO_EDIT: {R.CURATOR: G, R.TEACHER: T},
     A.REMARK_CREATE: {R.DEPUTY_DIRECTOR: C},

@@ -21,7 +21,16 @@ from sqlalchemy.orm import Session, aliased
 from netspo_lib import models as m
 from netspo_lib.access import AccessDenied, Action, Actor, Resource, require
 from netspo_lib.clock import fmt_date, fmt_datetime, now
-from netspo_lib.enums import AttendanceCode, FinalResult, LabeledEnum, WorkKind
+from netspo_lib.enums import (
+    AttendanceCode,
+    FinalResult,
+    FundingBasis,
+    LabeledEnum,
+    Role,
+    ScopeKind,
+    Sex,
+    WorkKind,
+)
 from netspo_lib.errors import NetspoError
 from netspo_lib.overview import TABLE_LABELS
 
@@ -69,6 +78,9 @@ ACTION_LABELS: dict[str, str] = {
     "account.locked": "учётная запись временно заблокирована",
     "account.unlocked": "блокировка учётной записи снята",
     "role_grant.create": "назначена роль",
+    "role_grant.revoke": "роль снята",
+    "account.status": "изменено состояние учётной записи",
+    "student_card.update": "изменена карточка студента",
     "message.send": "отправлено сообщение",
 }
 
@@ -99,10 +111,32 @@ FIELD_LABELS: dict[str, str] = {
     "unlocked_at": "открыт",
     "unlock_reason": "причина открытия",
     "relock_at": "снова закрыт с",
+    # Student cards (netspo_lib.cards), accounts and roles (netspo_lib.roles).
+    "last_name": "фамилия",
+    "first_name": "имя",
+    "middle_name": "отчество",
+    "birth_date": "дата рождения",
+    "sex": "пол",
+    "snils": "СНИЛС",
+    "phone": "телефон",
+    "email": "эл. почта",
+    "basis": "основа обучения",
+    "record_book_number": "зачётная книжка",
+    "address": "адрес",
+    "previous_education": "образование",
+    "login": "логин",
+    "role": "роль",
+    "scope": "область",
+    "status": "состояние",
+    "revoked_at": "роль снята",
 }
 
 # Enum-valued fields, shown by their labels.
 FIELD_ENUMS: dict[str, type[LabeledEnum]] = {
+    "sex": Sex,
+    "basis": FundingBasis,
+    "role": Role,
+    "scope": ScopeKind,
     "work_kind": WorkKind,
     "code": AttendanceCode,
     "result": FinalResult,

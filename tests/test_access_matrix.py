@@ -144,6 +144,7 @@ EXPECTED: dict[Role, dict[Action, tuple[str, bool]]] = {
         A.STUDENT_CARD_READ: ("R-4.4.e", WIDE),
         A.ORDERS_EDIT: ("R-4.4.a", WIDE),
         A.TIMETABLE_EDIT: ("R-4.4.g", WIDE),
+        A.AUDIT_READ: ("R-4.4.e", WIDE),
         A.JOURNAL_READ: ("R-4.4.h", WIDE),
         A.REPORT_GROUP: ("R-4.4.h", WIDE),
         A.REPORT_COLLEGE: ("R-6.4", WIDE),
