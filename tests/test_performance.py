@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 from netspo_lib import models as m
 from netspo_lib.access import AccessDenied, load_actor
 from netspo_lib.demo import build_demo
-from netspo_lib.enums import Role
+from netspo_lib.enums import Role, StudentStatus
 from netspo_lib.models import Base
+from netspo_lib.reports.grade_sheet import grade_sheet
 from netspo_lib.reports.metrics import grade_metrics
 from netspo_lib.reports.performance import discipline_results, group_summary, student_results
 
@@ -93,3 +94,34 @@ def test_a_curator_reports_on_the_own_group_only(demo) -> None:
     other = session.scalar(sa.select(m.Group.id).where(m.Group.id != own).limit(1))
     with pytest.raises(AccessDenied):
         discipline_results(session, curator, period_id=SEMESTER_1, group_ids=[other])
+
+
+def test_grade_sheet_matches_the_database_and_the_discipline_metrics(demo) -> None:
+    """R-4.7.b, R-4.5.c: the consolidated sheet of the curator's group."""
+    _, session, built = demo
+    curator = load_actor(session, built.logins[Role.CURATOR])
+    group_id = next(g.group_id for g in curator.grants if g.group_id is not None)
+    sheet = grade_sheet(session, curator, group_id=group_id, period_id=SEMESTER_1)
+    students = sheet[~sheet["Студент"].isin(["Успеваемость, %", "Качество, %"])]
+    grades = session.execute(
+        sa.select(m.Person.last_name, m.CurriculumItem.index, m.FinalGrade.result)
+        .join(m.Student, m.Student.id == m.FinalGrade.student_id)
+        .join(m.Person, m.Person.id == m.Student.person_id)
+        .join(m.CurriculumItem, m.CurriculumItem.id == m.FinalGrade.curriculum_item_id)
+        .where(
+            m.Student.group_id == group_id,
+            m.FinalGrade.period_id == SEMESTER_1,
+            m.Student.status != StudentStatus.EXPELLED,
+        )
+    ).all()
+    assert grades, "the demo group has final grades"
+    for last_name, index, result in grades:
+        row = students[students["Студент"].str.startswith(last_name + " ")]
+        assert result.label in set(row[index])
+    metrics = discipline_results(session, curator, period_id=SEMESTER_1).set_index("index")
+    progress = sheet.set_index("Студент").loc["Успеваемость, %"]
+    for index in metrics.index:
+        assert progress[index] == pytest.approx(round(metrics.loc[index, "progress_pct"], 1))
+    with pytest.raises(AccessDenied):
+        other = session.scalar(sa.select(m.Group.id).where(m.Group.id != group_id).limit(1))
+        grade_sheet(session, curator, group_id=other, period_id=SEMESTER_1)
