@@ -494,6 +494,7 @@ def _d10_activity_reports(ctx: _Ctx) -> list[Violation]:
                 m.AuditEvent.action == ACTIVITY_REPORT_ACTION,
                 m.UserAccount.college_id == ctx.college_id,
                 m.AuditEvent.at >= datetime.combine(year.starts_on, datetime.min.time()),
+                m.AuditEvent.at < datetime.combine(ctx.on + timedelta(days=1), datetime.min.time()),
             )
         )
     )

@@ -99,3 +99,17 @@ def engine(request, tmp_path) -> Iterator[Engine]:  # type: ignore[no-untyped-de
         for table in reversed(Base.metadata.sorted_tables):
             conn.execute(table.delete())
     yield eng
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def demo_college(request, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """A small demo college (60 students, seed 9) per backend, shared by the test session.
+
+    Read only: a test that writes must roll its session back.
+    """
+    from netspo_lib.demo import build_demo
+
+    for eng in fresh_engine(request.param, request, tmp_path_factory.mktemp("demo")):
+        Base.metadata.create_all(eng)
+        built = build_demo(eng, students=60, seed=9)
+        yield request.param, eng, built

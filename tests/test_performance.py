@@ -12,26 +12,20 @@ from sqlalchemy.orm import Session
 
 from netspo_lib import models as m
 from netspo_lib.access import AccessDenied, load_actor
-from netspo_lib.demo import build_demo
 from netspo_lib.enums import Role, StudentStatus
-from netspo_lib.models import Base
 from netspo_lib.reports.grade_sheet import grade_sheet
 from netspo_lib.reports.metrics import grade_metrics
 from netspo_lib.reports.performance import discipline_results, group_summary, student_results
-
-from .conftest import BACKENDS, fresh_engine
 
 SEMESTER_1 = 1
 RESULTS_BY_BACKEND: dict[str, list] = {}
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def demo(request, tmp_path_factory):  # type: ignore[no-untyped-def]
-    for engine in fresh_engine(request.param, request, tmp_path_factory.mktemp("perf")):
-        Base.metadata.create_all(engine)
-        built = build_demo(engine, students=60, seed=9)
-        with Session(engine) as session:
-            yield request.param, session, built
+@pytest.fixture(scope="module")
+def demo(demo_college):  # type: ignore[no-untyped-def]
+    backend, engine, built = demo_college
+    with Session(engine) as session:
+        yield backend, session, built
 
 
 def test_sql_counts_equal_metrics_of_the_raw_grades(demo) -> None:
