@@ -339,6 +339,17 @@ def require(session: Session, actor: Actor | None, action: Action, resource: Res
     return locate(session, resource)
 
 
+def require_any(
+    session: Session, actor: Actor | None, actions: tuple[Action, ...], resource: Resource
+) -> Resource:
+    """Refuse unless one of ``actions`` is allowed (the message names the first); for a duty
+    two roles may carry, e.g. student cards entered by the head of studies or loaded by the
+    engineer (R-4.4.b, R-4.2.c)."""
+    if not any(allowed(session, actor, a, resource) for a in actions):
+        raise AccessDenied(actor, actions[0], resource)
+    return locate(session, resource)
+
+
 def permitted_actions(session: Session, actor: Actor, resource: Resource) -> set[Action]:
     """Every action the actor may perform on the resource (for pages to show their menus)."""
     return {a for a in Action if allowed(session, actor, a, resource)}

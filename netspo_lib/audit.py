@@ -81,6 +81,9 @@ ACTION_LABELS: dict[str, str] = {
     "role_grant.revoke": "роль снята",
     "account.status": "изменено состояние учётной записи",
     "student_card.update": "изменена карточка студента",
+    "import.run": "загрузка файла данных",
+    "room.create": "добавлена аудитория",
+    "room.update": "изменена аудитория",
     "message.send": "отправлено сообщение",
 }
 

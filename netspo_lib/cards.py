@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from netspo_lib import audit
 from netspo_lib import models as m
-from netspo_lib.access import Action, Actor, Resource, require
+from netspo_lib.access import Action, Actor, Resource, require_any
 from netspo_lib.clock import now, today
 from netspo_lib.enums import FundingBasis, Sex
 from netspo_lib.errors import NetspoError
@@ -73,10 +73,12 @@ def update_student_card(
 ) -> m.Student:
     """Change fields of a card (names, birth date, sex, СНИЛС, contacts, basis, address…).
 
-    Only the head of studies may (``Action.STUDENT_CARD_EDIT``). Unknown fields and bad
+    The head of studies may (``Action.STUDENT_CARD_EDIT``), and the engineer loading the
+    student lists (``Action.DATA_IMPORT``, R-4.2.c). Unknown fields and bad
     values are refused before anything is written.
     """
-    require(session, actor, Action.STUDENT_CARD_EDIT, Resource(student_id=student_id, description="карточка"))
+    card = Resource(student_id=student_id, description="карточка")
+    require_any(session, actor, (Action.STUDENT_CARD_EDIT, Action.DATA_IMPORT), card)
     student = session.get(m.Student, student_id)
     if student is None:
         raise CardRefused(f"Студент № {student_id} не найден.")

@@ -538,6 +538,77 @@ def audit_command(
         click.echo("… полный список: --out ФАЙЛ.xlsx")
 
 
+# --- imports and exports (R-4.2.b, R-4.2.c) ---------------------------------------------------
+_PLAN_NAMES = (
+    ("insert", "добавить"),
+    ("update", "изменить"),
+    ("unchanged", "без изменений"),
+    ("refused", "отклонено"),
+)
+
+
+@cli.command("import", **COMMAND)
+@click.argument("kind", metavar="ВИД")
+@click.argument("file", metavar="ФАЙЛ", type=click.Path(dir_okay=False))
+@click.option("--commit", is_flag=True, help="Записать изменения (без него — пробный прогон).")
+@click.option("--report", type=click.Path(dir_okay=False), help="Сохранить отчёт об ошибках .xlsx.")
+@as_option
+@db_option
+def import_command(
+    kind: str, file: str, commit: bool, report: str | None, as_login: str | None, db_url: str | None
+) -> None:
+    """Загрузить файл вида ВИД (students/студенты, rooms/аудитории): проверка всех строк,
+    запись только при --commit и только если ошибок нет."""
+    from netspo_lib import imports
+
+    with acting(db_url, as_login) as (session, actor):
+        result = imports.run_import(session, actor, kind, file, commit=commit)
+    counts = ", ".join(f"{label}: {result.counts[key]}" for key, label in _PLAN_NAMES)
+    click.echo(f"Строк: {len(result.rows)} ({counts}).")
+    for problem in result.problems[:20]:
+        click.echo(f"  {problem}")
+    if len(result.problems) > 20:
+        click.echo(f"  … и ещё {len(result.problems) - 20}")
+    if report and result.problems:
+        from netspo_lib.imports.report import write_error_report
+
+        saved = write_error_report(report, file, imports.kind_by_name(kind), result.problems)
+        click.echo(f"Отчёт об ошибках: {saved}")
+    if result.problems:
+        click.echo("В файле есть ошибки: ничего не записано.", err=True)
+        sys.exit(EXIT_REFUSED)
+    click.echo(
+        "Изменения записаны."
+        if result.committed
+        else "Пробный прогон: ничего не записано (добавьте --commit)."
+    )
+
+
+@cli.command("export", **COMMAND)
+@click.argument("kind", metavar="ВИД")
+@click.argument("file", metavar="ФАЙЛ", type=click.Path(dir_okay=False))
+@as_option
+@db_option
+def export_command(kind: str, file: str, as_login: str | None, db_url: str | None) -> None:
+    """Выгрузить все записи вида ВИД в формате его шаблона (.xlsx или .csv)."""
+    from netspo_lib import imports
+
+    with acting(db_url, as_login) as (session, actor):
+        path = imports.export_kind(session, actor, kind, file)
+    click.echo(f"Выгружено: {path}")
+
+
+@cli.command("template", **COMMAND)
+@click.argument("kind", metavar="ВИД")
+@click.argument("file", metavar="[ФАЙЛ]", required=False, type=click.Path(dir_okay=False))
+def template_command(kind: str, file: str | None) -> None:
+    """Сохранить пустой шаблон загрузки вида ВИД (по умолчанию ВИД.xlsx)."""
+    from netspo_lib import imports
+
+    spec = imports.kind_by_name(kind)
+    click.echo(f"Шаблон: {imports.write_template(spec, file or f'{spec.name}.xlsx')}")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors become Russian messages and exit code 1, never tracebacks."""
     try:

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from netspo_lib import audit
 from netspo_lib import models as m
-from netspo_lib.access import Action, Actor, Resource, require
+from netspo_lib.access import Action, Actor, Resource, allowed, require, require_any
 from netspo_lib.clock import fmt_date, now, today
 from netspo_lib.enums import FundingBasis, GroupStatus, OrderKind, Sex, StudentStatus
 from netspo_lib.errors import NetspoError
@@ -277,13 +277,14 @@ def create_order(
     ``created_at`` is the moment of entry: deadlines D-1 and D-2 compare it with the
     order's date. The same number and date cannot be entered twice.
     """
-    require(
-        session,
-        actor,
-        Action.ORDERS_EDIT,
-        Resource(college_id=actor.college_id, description=f"приказ № {number}"),
-    )
     kind = kind if isinstance(kind, OrderKind) else OrderKind.from_label(kind)
+    # Enrollment orders also come with the student lists the engineer loads (R-4.2.c).
+    rights = (
+        (Action.ORDERS_EDIT, Action.DATA_IMPORT) if kind == OrderKind.ENROLLMENT else (Action.ORDERS_EDIT,)
+    )
+    require_any(
+        session, actor, rights, Resource(college_id=actor.college_id, description=f"приказ № {number}")
+    )
     return _new_order(
         session,
         actor,
@@ -340,8 +341,10 @@ def enroll(
     date D-1 is counted. A person has at most one card: a former student comes back by
     :func:`reinstate`, not by a second enrollment.
     """
-    require(session, actor, Action.ORDERS_EDIT, Resource(group_id=group_id, description="зачисление"))
-    require(session, actor, Action.STUDENT_CARD_EDIT, Resource(group_id=group_id, description="карточка"))
+    # The head of studies enters cards (R-4.4.b); the engineer loads student lists (R-4.2.c).
+    if not allowed(session, actor, Action.DATA_IMPORT, Resource(group_id=group_id)):
+        require(session, actor, Action.ORDERS_EDIT, Resource(group_id=group_id, description="зачисление"))
+        require(session, actor, Action.STUDENT_CARD_EDIT, Resource(group_id=group_id, description="карточка"))
 
     group = _open_group(session, group_id, actor.college_id)
     the_order = _order_for(session, order, OrderKind.ENROLLMENT, group.college_id)

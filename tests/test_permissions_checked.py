@@ -98,7 +98,7 @@ def _checking(functions: dict[str, tuple[ast.FunctionDef, set[str]]]) -> set[str
     by_short: dict[str, set[str]] = {}
     for qual in functions:
         by_short.setdefault(qual.rsplit(".", 1)[1], set()).add(qual)
-    checking = {q for q, (_, calls) in functions.items() if "require" in calls}
+    checking = {q for q, (_, calls) in functions.items() if calls & {"require", "require_any"}}
     changed = True
     while changed:
         changed = False

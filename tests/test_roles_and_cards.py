@@ -160,8 +160,15 @@ def test_bad_card_values_are_refused_and_nothing_changes(world, changes: dict, m
     assert _events(session, "student_card.update") == []
 
 
-@pytest.mark.parametrize("role", [Role.CURATOR, Role.ENGINEER, Role.DIRECTOR, Role.STUDENT])
+@pytest.mark.parametrize("role", [Role.CURATOR, Role.DIRECTOR, Role.STUDENT, Role.TEACHER, Role.HR])
 def test_only_the_head_of_studies_edits_cards(world, role: Role) -> None:
     session, w = world
     with pytest.raises(AccessDenied, match="ведение карточек студентов"):
         update_student_card(session, w.actors[role], student_id=w.student_a, phone="+7 900 000-00-00")
+
+
+def test_the_engineer_loading_student_lists_may_correct_cards(world) -> None:
+    """R-4.2.c: the engineer loads the student lists, updating the cards they describe."""
+    session, w = world
+    update_student_card(session, w.actors[Role.ENGINEER], student_id=w.student_a, phone="+7 900 111-22-33")
+    assert session.get(m.Student, w.student_a).person.phone == "+7 900 111-22-33"

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from netspo_lib import models as m
-from netspo_lib.access import AccessDenied, Action, Actor, Resource, allowed
+from netspo_lib.access import Action, Actor, Resource, allowed, require
 from netspo_lib.enums import FinalResult
 from netspo_lib.reports.metrics import from_counts
 
@@ -50,8 +50,7 @@ def readable_groups(
         ids = session.scalars(sa.select(m.Group.id).where(m.Group.college_id == actor.college_id)).all()
         return [g for g in ids if allowed(session, actor, action, Resource(group_id=g))]
     for g in group_ids:
-        if not allowed(session, actor, action, Resource(group_id=g)):
-            raise AccessDenied(actor, action, Resource(group_id=g, description=f"группа № {g}"))
+        require(session, actor, action, Resource(group_id=g, description=f"группа № {g}"))
     return list(group_ids)
 
 
