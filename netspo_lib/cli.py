@@ -609,6 +609,55 @@ def template_command(kind: str, file: str | None) -> None:
     click.echo(f"Шаблон: {imports.write_template(spec, file or f'{spec.name}.xlsx')}")
 
 
+@cli.command("report", **COMMAND)
+@click.argument("name", required=False, metavar="ОТЧЁТ")
+@click.option("--list", "show_list", is_flag=True, help="Показать список отчётов.")
+@with_period
+@click.option("--from", "start", type=DATE, help="С даты (посещаемость, активность).")
+@click.option("--to", "end", type=DATE, help="По дату включительно.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Файл .xlsx или .csv.")
+@as_option
+@db_option
+def report_command(
+    name: str | None,
+    show_list: bool,
+    year_name: str | None,
+    number: int,
+    group_name: str | None,
+    start: date | None,
+    end: date | None,
+    out: str | None,
+    as_login: str | None,
+    db_url: str | None,
+) -> None:
+    """Построить отчёт и сохранить его в файл (--list — список отчётов)."""
+    from netspo_lib.reports import catalog
+    from netspo_lib.tables import write_table
+
+    if show_list or not name:
+        for spec in catalog.REPORTS.values():
+            click.echo(f"  {spec.name:<18} {spec.title}{' (нужна --group)' if spec.needs_group else ''}")
+        return
+    spec = catalog.get(name)
+    if spec.needs_group and not group_name:
+        _refuse(f"для отчёта «{spec.title}» укажите группу: --group.")
+    if not out:
+        _refuse("укажите файл для отчёта: --out ФАЙЛ.xlsx")
+    with acting(db_url, as_login) as (session, actor):
+        period_id = _period_id(session, actor, year_name, number)
+        group_id = _group_id(session, actor, group_name) if group_name else None
+        frame = spec.build(session, actor, catalog.Request(period_id, group_id, start, end))
+        college = session.get(m.College, actor.college_id)
+        from netspo_lib.locks import period_label
+
+        parts = [college.name, f"группа {group_name}" if group_name else "", period_label(session, period_id)]
+        if start or end:
+            parts.append(f"с {fmt_date(start)} по {fmt_date(end)}".replace("с  ", "").strip())
+        subtitle = "; ".join(p for p in parts if p) + f". Сформировано {fmt_date(today())}"
+        path = write_table(frame, out, title=spec.title, subtitle=subtitle)
+    click.echo(f"{spec.title}: строк {len(frame)}. Сохранено: {path}")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors become Russian messages and exit code 1, never tracebacks."""
     try:

@@ -171,3 +171,41 @@ def test_unlock_until_a_past_date_is_refused(capsys, demo_url) -> None:
         demo_url,
     )
     assert code == 1 and "в будущем" in err
+
+
+def test_report_list_and_a_report_file_with_the_same_numbers(capsys, demo_url, demo_file, tmp_path) -> None:
+    """R-6.2: the discipline results in the file equal the library's table."""
+    from sqlalchemy.orm import Session
+
+    from netspo_lib.access import load_actor
+    from netspo_lib.reports.performance import discipline_results
+
+    _, built = demo_file
+    code, stdout, _ = run(capsys, "report", "--list", "--db", demo_url)
+    assert code == 0 and "grade-sheet" in stdout and "Сводная ведомость" in stdout
+    out = tmp_path / "итоги.xlsx"
+    deputy = built.logins[Role.DEPUTY_DIRECTOR]
+    args = ["report", "disciplines", "--year", "2025/2026", "--period", "1", "--as", deputy]
+    code, stdout, err = run(capsys, *args, "--out", str(out), "--db", demo_url)
+    assert code == 0, err
+    sheet = openpyxl.load_workbook(out).active
+    header = [c.value for c in sheet[4]]
+    rows = [[c.value for c in r] for r in sheet.iter_rows(min_row=5)]
+    with Session(db.make_engine(demo_url)) as session:
+        frame = discipline_results(session, load_actor(session, deputy), period_id=1)
+    assert len(rows) == len(frame)
+    progress = header.index("Успеваемость, %")
+    expected = sorted(round(v, 1) for v in frame["progress_pct"])
+    assert sorted(float(r[progress]) for r in rows) == expected
+
+
+def test_report_scope_and_arguments(capsys, demo_url, demo_file, tmp_path) -> None:
+    _, built = demo_file
+    code, _, err = run(capsys, "report", "grade-sheet", "--out", str(tmp_path / "x.xlsx"), "--db", demo_url)
+    assert code == 1 and "укажите группу" in err
+    teacher = built.logins[Role.TEACHER]
+    code, _, err = run(
+        capsys, "report", "groups", "--as", teacher, "--out", str(tmp_path / "y.xlsx"), "--db", demo_url
+    )
+    assert code == 1 and "нет права «отчёты по группе»" in err
+    assert not (tmp_path / "y.xlsx").exists()

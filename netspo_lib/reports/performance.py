@@ -48,7 +48,10 @@ def readable_groups(
     asking for a group out of reach is refused rather than silently dropped."""
     if group_ids is None:
         ids = session.scalars(sa.select(m.Group.id).where(m.Group.college_id == actor.college_id)).all()
-        return [g for g in ids if allowed(session, actor, action, Resource(group_id=g))]
+        found = [g for g in ids if allowed(session, actor, action, Resource(group_id=g))]
+        if not found:  # no group within reach: refuse, naming the right
+            require(session, actor, action, Resource(college_id=actor.college_id, description="колледж"))
+        return found
     for g in group_ids:
         require(session, actor, action, Resource(group_id=g, description=f"группа № {g}"))
     return list(group_ids)
