@@ -83,6 +83,8 @@ ACTION_LABELS: dict[str, str] = {
     "student_card.update": "изменена карточка студента",
     "import.run": "загрузка файла данных",
     "room.create": "добавлена аудитория",
+    "group.create": "создана учебная группа",
+    "group.update": "изменены сведения о группе",
     "room.update": "изменена аудитория",
     "message.send": "отправлено сообщение",
 }

@@ -36,6 +36,7 @@ __all__ = [
     "course_count",
     "create_order",
     "enroll",
+    "enroll_many",
     "expel",
     "graduate",
     "grant_academic_leave",
@@ -311,6 +312,76 @@ def _sex(value: Sex | str | None) -> Sex | None:
         raise NetspoError(f"Пол «{value}» не распознан: укажите «мужской» или «женский».") from None
 
 
+def _enroll_access(session: Session, actor: Actor, group_id: int) -> None:
+    # The head of studies enters cards (R-4.4.b); the engineer loads student lists (R-4.2.c).
+    if not allowed(session, actor, Action.DATA_IMPORT, Resource(group_id=group_id)):
+        require(session, actor, Action.ORDERS_EDIT, Resource(group_id=group_id, description="зачисление"))
+        require(session, actor, Action.STUDENT_CARD_EDIT, Resource(group_id=group_id, description="карточка"))
+
+
+_CARD_LABELS = {
+    "last_name": "фамилия",
+    "first_name": "имя",
+    "birth_date": "дата рождения",
+    "sex": "пол",
+    "snils": "СНИЛС",
+}
+_NEW_PERSON_KEYS = ("last_name", "first_name", "middle_name", "birth_date", "sex", "snils")
+
+
+def _new_person_fields(
+    last_name: str | None,
+    first_name: str | None,
+    middle_name: str | None,
+    birth_date: date | None,
+    sex: Sex | str | None,
+    snils: str | None,
+) -> dict[str, Any]:
+    return {
+        "last_name": (last_name or "").strip(),
+        "first_name": (first_name or "").strip(),
+        "middle_name": (middle_name or "").strip() or None,
+        "birth_date": birth_date,
+        "sex": _sex(sex),
+        "snils": (snils or "").strip() or None,
+    }
+
+
+def _check_card_fields(fields: dict[str, Any], on: date) -> dict[str, Any]:
+    """The card's mandatory fields, the СНИЛС control number and a possible age (R-4.4.b)."""
+    missing = [label for key, label in _CARD_LABELS.items() if not fields[key]]
+    if missing:
+        raise NetspoError("Не заполнены обязательные поля карточки студента: " + ", ".join(missing) + ".")
+    fields["snils"] = check_snils(fields["snils"])
+    born: date = fields["birth_date"]
+    age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    if age < MIN_ENROLLMENT_AGE:
+        raise NetspoError(
+            f"Дата рождения {fmt_date(born)} невозможна для студента, зачисляемого {fmt_date(on)}."
+        )
+    return fields
+
+
+def _refuse_known(person: m.Person | None, card: m.Student | None, *, chosen: bool, snils: str) -> None:
+    """A person has at most one card; a new card is not typed over a known person."""
+    if person is not None and card is None and not chosen:
+        raise NetspoError(
+            f"Человек со СНИЛС {format_snils(snils)} уже есть в базе ({person.short_name}):"
+            " выберите его, а не вводите заново."
+        )
+    if person is not None and card is not None:
+        raise NetspoError(
+            f"{person.short_name} уже {_by_sex(person, 'числится студентом', 'числится студенткой')}"
+            f" (группа «{card.group.name}», статус «{card.status.label}»): повторное поступление"
+            " оформляется восстановлением."
+        )
+
+
+def _refuse_record_book(number: str | None, taken: bool) -> None:
+    if number and taken:
+        raise NetspoError(f"Номер зачётной книжки {number} уже выдан другому студенту.")
+
+
 def enroll(
     session: Session,
     actor: Actor,
@@ -341,10 +412,7 @@ def enroll(
     date D-1 is counted. A person has at most one card: a former student comes back by
     :func:`reinstate`, not by a second enrollment.
     """
-    # The head of studies enters cards (R-4.4.b); the engineer loads student lists (R-4.2.c).
-    if not allowed(session, actor, Action.DATA_IMPORT, Resource(group_id=group_id)):
-        require(session, actor, Action.ORDERS_EDIT, Resource(group_id=group_id, description="зачисление"))
-        require(session, actor, Action.STUDENT_CARD_EDIT, Resource(group_id=group_id, description="карточка"))
+    _enroll_access(session, actor, group_id)
 
     group = _open_group(session, group_id, actor.college_id)
     the_order = _order_for(session, order, OrderKind.ENROLLMENT, group.college_id)
@@ -360,61 +428,23 @@ def enroll(
         person = session.get(m.Person, person_id)
         if person is None:
             raise NetspoError("Физическое лицо не найдено.")
-        fields: dict[str, Any] = {
-            "last_name": person.last_name,
-            "first_name": person.first_name,
-            "middle_name": person.middle_name,
-            "birth_date": person.birth_date,
-            "sex": person.sex,
-            "snils": person.snils,
-        }
+        fields: dict[str, Any] = {k: getattr(person, k) for k in _NEW_PERSON_KEYS}
     else:
-        fields = {
-            "last_name": (last_name or "").strip(),
-            "first_name": (first_name or "").strip(),
-            "middle_name": (middle_name or "").strip() or None,
-            "birth_date": birth_date,
-            "sex": _sex(sex),
-            "snils": (snils or "").strip() or None,
-        }
-    labels = {
-        "last_name": "фамилия",
-        "first_name": "имя",
-        "birth_date": "дата рождения",
-        "sex": "пол",
-        "snils": "СНИЛС",
-    }
-    missing = [label for key, label in labels.items() if not fields[key]]
-    if missing:
-        raise NetspoError("Не заполнены обязательные поля карточки студента: " + ", ".join(missing) + ".")
-    fields["snils"] = check_snils(fields["snils"])
-    born: date = fields["birth_date"]
-    age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
-    if age < MIN_ENROLLMENT_AGE:
-        raise NetspoError(
-            f"Дата рождения {fmt_date(born)} невозможна для студента, зачисляемого {fmt_date(on)}."
-        )
+        fields = _new_person_fields(last_name, first_name, middle_name, birth_date, sex, snils)
+    fields = _check_card_fields(fields, on)
 
+    chosen = person is not None
     if person is None:
-        namesake = session.scalar(sa.select(m.Person).where(m.Person.snils == fields["snils"]))
-        if namesake is not None:
-            person = namesake
-            if session.scalar(sa.select(m.Student.id).where(m.Student.person_id == person.id)) is None:
-                raise NetspoError(
-                    f"Человек со СНИЛС {format_snils(fields['snils'])} уже есть в базе ({person.short_name}):"
-                    " выберите его, а не вводите заново."
-                )
+        person = session.scalar(sa.select(m.Person).where(m.Person.snils == fields["snils"]))
     if person is not None:
         card = session.scalar(sa.select(m.Student).where(m.Student.person_id == person.id))
-        if card is not None:
-            raise NetspoError(
-                f"{person.short_name} уже {_by_sex(person, 'числится студентом', 'числится студенткой')}"
-                f" (группа «{card.group.name}», статус «{card.status.label}»): повторное поступление"
-                " оформляется восстановлением."
-            )
+        _refuse_known(person, card, chosen=chosen, snils=fields["snils"])
     number = (record_book_number or "").strip() or None
-    if number and session.scalar(sa.select(m.Student.id).where(m.Student.record_book_number == number)):
-        raise NetspoError(f"Номер зачётной книжки {number} уже выдан другому студенту.")
+    _refuse_record_book(
+        number,
+        bool(number)
+        and session.scalar(sa.select(m.Student.id).where(m.Student.record_book_number == number)) is not None,
+    )
 
     if person is None:
         person = m.Person(**fields, phone=phone, email=email, created_at=now())
@@ -457,6 +487,148 @@ def enroll(
         reason=None,
     )
     return student
+
+
+_MANY_CHUNK = 900
+
+
+def enroll_many(
+    session: Session, actor: Actor, *, order: m.Order | int, rows: list[dict[str, Any]]
+) -> list[m.Student]:
+    """Enroll many new persons by one enrollment order, in bulk (R-4.2.c: thousands of rows
+    in seconds). Each row holds the arguments of :func:`enroll` for a new person
+    (``group_id``, ``last_name`` … ``snils``, ``phone``, ``email``, ``basis``,
+    ``record_book_number``, ``address``, ``previous_education``, ``enrolled_on``).
+
+    The same rights and rules as :func:`enroll`; the rights are asked once per group. Every
+    row is checked before anything is written; the trail gets the same events per student.
+    """
+    if not rows:
+        return []
+    group_ids = sorted({int(r["group_id"]) for r in rows})
+    for gid in group_ids:
+        _enroll_access(session, actor, gid)
+    groups = {gid: _open_group(session, gid, actor.college_id) for gid in group_ids}
+    the_order = _order_for(session, order, OrderKind.ENROLLMENT, actor.college_id)
+
+    prepared: list[tuple[dict[str, Any], date, str | None]] = []
+    for n, row in enumerate(rows, start=1):
+        try:
+            on = _effective(session, the_order, None, row.get("enrolled_on"))
+            fields = _check_card_fields(_new_person_fields(*(row.get(k) for k in _NEW_PERSON_KEYS)), on)
+        except NetspoError as exc:
+            raise NetspoError(f"Запись {n} из {len(rows)}: {exc.message}") from None
+        prepared.append((fields, on, (row.get("record_book_number") or "").strip() or None))
+
+    # Every lookup in one query per table (chunked for the parameters' limit).
+    snilses = [f["snils"] for f, _, _ in prepared]
+    numbers = [nb for _, _, nb in prepared if nb]
+    known: dict[str, tuple[m.Person, m.Student | None]] = {}
+    taken: set[str] = set()
+    for i in range(0, len(snilses), _MANY_CHUNK):
+        stmt = (
+            sa.select(m.Person, m.Student)
+            .outerjoin(m.Student, m.Student.person_id == m.Person.id)
+            .where(m.Person.snils.in_(snilses[i : i + _MANY_CHUNK]))
+        )
+        for person, card in session.execute(stmt):
+            known[person.snils or ""] = (person, card)
+    for i in range(0, len(numbers), _MANY_CHUNK):
+        taken.update(
+            session.scalars(
+                sa.select(m.Student.record_book_number).where(
+                    m.Student.record_book_number.in_(numbers[i : i + _MANY_CHUNK])
+                )
+            )
+        )
+    seen_snils: set[str] = set()
+    seen_numbers: set[str] = set()
+    for n, (fields, _, number) in enumerate(prepared, start=1):
+        try:
+            person, card = known.get(fields["snils"], (None, None))
+            _refuse_known(person, card, chosen=False, snils=fields["snils"])
+            if fields["snils"] in seen_snils:
+                raise NetspoError(f"СНИЛС {format_snils(fields['snils'])} повторяется в списке.")
+            _refuse_record_book(number, number in taken or number in seen_numbers)
+        except NetspoError as exc:
+            raise NetspoError(f"Запись {n} из {len(rows)}: {exc.message}") from None
+        seen_snils.add(fields["snils"])
+        if number:
+            seen_numbers.add(number)
+
+    stamp = now()
+    # One flush per table: the unit of work batches the inserts (insertmanyvalues).
+    persons = [
+        m.Person(**fields, phone=row.get("phone"), email=row.get("email"), created_at=stamp)
+        for (fields, _, _), row in zip(prepared, rows, strict=True)
+    ]
+    session.add_all(persons)
+    session.flush()
+    students = [
+        m.Student(
+            person_id=person.id,
+            group_id=groups[int(row["group_id"])].id,
+            status=StudentStatus.STUDYING,
+            basis=row.get("basis") or FundingBasis.BUDGET,
+            record_book_number=number,
+            enrolled_on=on,
+            enrollment_order_id=the_order.id,
+            address=row.get("address"),
+            previous_education=row.get("previous_education"),
+            created_at=stamp,
+        )
+        for person, (_, on, number), row in zip(persons, prepared, rows, strict=True)
+    ]
+    session.add_all(students)
+    session.flush()
+    items = [
+        m.OrderItem(
+            order_id=the_order.id,
+            student_id=st.id,
+            from_group_id=None,
+            to_group_id=st.group_id,
+            effective_on=st.enrolled_on,
+            reason=None,
+        )
+        for st in students
+    ]
+    session.add_all(items)
+    session.flush()
+    item_ids = [item.id for item in items]
+    session.execute(
+        sa.insert(m.StudentStatusChange),
+        [
+            {
+                "student_id": st.id,
+                "status": StudentStatus.STUDYING,
+                "group_id": st.group_id,
+                "changed_on": st.enrolled_on,
+                "order_id": the_order.id,
+                "recorded_at": stamp,
+                "recorded_by_id": actor.account_id,
+            }
+            for st in students
+        ],
+    )
+    events: list[dict[str, Any]] = []
+    base = {"at": stamp, "actor_id": actor.account_id, "reason": None, "before": None}
+    for person, st, item_id in zip(persons, students, item_ids, strict=True):
+        moved = audit.snapshot(st, _STUDENT_FIELDS)
+        where = {"group_id": st.group_id, "student_id": st.id}
+        events.append(
+            {**base, "action": "person.create", "entity": "persons", "entity_id": person.id,
+             "after": audit.snapshot(person), "group_id": None, "student_id": None}
+        )  # fmt: skip
+        events.append(
+            {**base, "action": "student.create", "entity": "students", "entity_id": st.id,
+             "after": audit.snapshot(st), **where}
+        )  # fmt: skip
+        events.append(
+            {**base, "action": "student.enroll", "entity": "students", "entity_id": st.id, "before": moved,
+             "after": {**moved, "order_id": the_order.id, "order_item_id": item_id}, **where}
+        )  # fmt: skip
+    session.execute(sa.insert(m.AuditEvent), events)
+    return list(students)
 
 
 # --- moves of an existing student -----------------------------------------------------------
