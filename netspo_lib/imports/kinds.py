@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from netspo_lib import audit, cards, movement
 from netspo_lib import models as m
 from netspo_lib.access import Action, Actor
-from netspo_lib.clock import fmt_date, today
-from netspo_lib.enums import FundingBasis, GroupStatus, OrderKind, RoomKind, StudyForm
+from netspo_lib.clock import fmt_date, now, today
+from netspo_lib.enums import FundingBasis, GroupStatus, OrderKind, ParentRelation, RoomKind, StudyForm
 from netspo_lib.errors import NetspoError
 from netspo_lib.imports.spec import Column, Kind, norm_text
 from netspo_lib.snils import format_snils
@@ -494,7 +494,429 @@ GROUPS = Kind(
     rows=_group_rows,
 )
 
-KINDS: dict[str, Kind] = {k.name: k for k in (STUDENTS, ROOMS, GROUPS)}
+# --- parents ---------------------------------------------------------------------------------
+PARENT_COLUMNS = (
+    Column("last_name", "Фамилия", required=True, max_len=100, example="Иванова"),
+    Column("first_name", "Имя", required=True, max_len=100, example="Мария"),
+    Column("middle_name", "Отчество", max_len=100, example="Петровна"),
+    Column("phone", "Телефон", ("Тел", "Телефон родителя"), max_len=30, example="+7 900 000-00-00"),
+    Column("email", "Email", ("E-mail", "Электронная почта", "Эл. почта"), type="email", max_len=200),
+    Column("snils", "СНИЛС", ("СНИЛС родителя",), type="snils", example="112-233-445 95"),
+    Column(
+        "relation",
+        "Кем приходится",
+        ("Степень родства", "Родство"),
+        required=True,
+        type="enum",
+        enum=ParentRelation,
+        example="мать",
+    ),
+    Column("student_snils", "СНИЛС студента", ("СНИЛС обучающегося",), required=True, type="snils"),
+    Column("legal", "Законный представитель", ("Законный представитель (да/нет)",), max_len=10, example="да"),
+)
+_PARENT_PERSON_FIELDS = ("last_name", "first_name", "middle_name", "phone", "email", "snils")
+_PARENT_CONTACT_FIELDS = ("phone", "email", "snils")  # the name is the key: it is not changed
+_PARENT_LINK_FIELDS = ("relation", "is_legal_representative")
+_YES_NO = {"да": True, "д": True, "yes": True, "1": True, "нет": False, "н": False, "no": False, "0": False}
+
+
+def _parent_students(session: Session, actor: Actor) -> dict[str, m.Student]:
+    stmt = (
+        sa.select(m.Person.snils, m.Student)
+        .join(m.Student, m.Student.person_id == m.Person.id)
+        .join(m.Group, m.Group.id == m.Student.group_id)
+        .where(m.Group.college_id == actor.college_id, m.Person.snils.is_not(None))
+    )
+    return {snils: student for snils, student in session.execute(stmt)}
+
+
+def _plan_parents(session: Session, actor: Actor, rows: Rows) -> list[Planned]:
+    students = _parent_students(session, actor)
+    wanted = sorted({v["snils"] for _, v, _ in rows if v.get("snils")})
+    by_snils: dict[str, m.Person] = {}
+    for i in range(0, len(wanted), 900):
+        for person in session.scalars(sa.select(m.Person).where(m.Person.snils.in_(wanted[i : i + 900]))):
+            by_snils[person.snils or ""] = person
+    links: dict[tuple[int, int], m.ParentLink] = {}
+    linked: dict[tuple[int, str], m.Person] = {}
+    stmt = (
+        sa.select(m.ParentLink, m.Person)
+        .join(m.Person, m.Person.id == m.ParentLink.parent_id)
+        .join(m.Student, m.Student.id == m.ParentLink.student_id)
+        .join(m.Group, m.Group.id == m.Student.group_id)
+        .where(m.Group.college_id == actor.college_id)
+    )
+    for link, person in session.execute(stmt):
+        links[(link.student_id, person.id)] = link
+        linked.setdefault((link.student_id, norm_text(_fio(person))), person)
+    seen: dict[tuple[str, str], int] = {}
+    new_names: dict[str, str] = {}
+    out: list[Planned] = []
+    for row_no, v, bad in rows:
+        problems: list[tuple[str, str]] = []
+        legal_text = (v.get("legal") or "да").strip().lower()
+        legal = _YES_NO.get(legal_text)
+        if legal is None:
+            problems.append(("Законный представитель", f"«{v['legal']}» — укажите «да» или «нет»."))
+        if bad:
+            out.append(("refused", None, {}, problems))
+            continue
+        student = students.get(v["student_snils"])
+        if student is None:
+            problems.append(
+                (
+                    "СНИЛС студента",
+                    f"Студент со СНИЛС {format_snils(v['student_snils'])} не найден в колледже.",
+                )
+            )
+        fio = norm_text(" ".join(p for p in (v["last_name"], v["first_name"], v.get("middle_name")) if p))
+        key = (v["student_snils"], v["snils"] or fio)
+        first = seen.setdefault(key, row_no)
+        if first != row_no:
+            problems.append(
+                ("СНИЛС студента", f"Представитель студента повторяется: он уже есть в строке {first}.")
+            )
+        if problems or student is None:
+            out.append(("refused", None, {}, problems))
+            continue
+        person = by_snils.get(v["snils"]) if v["snils"] else None
+        if person is None:
+            person = linked.get((student.id, fio))
+            if person is not None and v["snils"] and person.snils:
+                person = None  # a namesake with another СНИЛС: a different person
+        if person is not None and person.id == student.person_id:
+            problems.append(("СНИЛС", "Это СНИЛС самого студента, а не его представителя."))
+        elif person is not None and norm_text(_fio(person)) != fio:
+            problems.append(
+                (
+                    "СНИЛС",
+                    f"СНИЛС {format_snils(v['snils'])} принадлежит другому человеку: {person.short_name}.",
+                )
+            )
+        if person is None and v["snils"]:
+            named = new_names.setdefault(v["snils"], fio)
+            if named != fio:
+                problems.append(("СНИЛС", f"СНИЛС {format_snils(v['snils'])} в файле указан у разных людей."))
+        if problems:
+            out.append(("refused", None, {}, problems))
+            continue
+        wanted_values = {**v, "is_legal_representative": legal}
+        changes: dict[str, Any] = {}
+        if person is not None:
+            for f in _PARENT_CONTACT_FIELDS:
+                if v.get(f) is not None and v[f] != getattr(person, f):
+                    changes[f] = v[f]
+        link = links.get((student.id, person.id)) if person is not None else None
+        if link is None:
+            out.append(("insert", person.id if person is not None else None, changes, []))
+            continue
+        for f in _PARENT_LINK_FIELDS:
+            if wanted_values[f] != getattr(link, f):
+                changes[f] = wanted_values[f]
+        out.append(("update" if changes else "unchanged", link.id, changes, []))
+    return out
+
+
+def _write_parents(
+    session: Session, actor: Actor, rows: list[Any], progress: Callable[[int, int], None] | None
+) -> None:
+    students = _parent_students(session, actor)
+    created: dict[str, m.Person] = {}
+    for done, plan in enumerate(rows, start=1):
+        v = plan.values
+        legal = _YES_NO[(v.get("legal") or "да").strip().lower()]
+        person_changes = {k: x for k, x in plan.changes.items() if k in _PARENT_CONTACT_FIELDS}
+        link_changes = {k: x for k, x in plan.changes.items() if k in _PARENT_LINK_FIELDS}
+        link: m.ParentLink | None = None
+        if plan.action == "update":
+            link = session.get(m.ParentLink, plan.existing_id)
+            assert link is not None
+            person = session.get(m.Person, link.parent_id)
+        elif plan.existing_id is not None:
+            person = session.get(m.Person, plan.existing_id)
+        elif v.get("snils") in created:  # a new parent of several students in the file
+            person = created[v["snils"]]
+            person_changes = {
+                f: v[f] for f in _PARENT_CONTACT_FIELDS if v.get(f) is not None and v[f] != getattr(person, f)
+            }
+        else:
+            person = m.Person(**{k: v.get(k) for k in _PARENT_PERSON_FIELDS})
+            session.add(person)
+            session.flush()
+            audit.record(session, actor, "parent.create", "persons", person.id, after=audit.snapshot(person))
+            if person.snils:
+                created[person.snils] = person
+        assert person is not None
+        if person_changes:
+            before = audit.snapshot(person, list(person_changes))
+            for field, value in person_changes.items():
+                setattr(person, field, value)
+            session.flush()
+            audit.record(
+                session, actor, "parent.update", "persons", person.id, before=before,
+                after=audit.snapshot(person, list(person_changes)),
+            )  # fmt: skip
+        if link is None:
+            student = students[v["student_snils"]]
+            link = m.ParentLink(
+                student_id=student.id,
+                parent_id=person.id,
+                relation=v["relation"],
+                is_legal_representative=legal,
+            )
+            session.add(link)
+            session.flush()
+            audit.record(
+                session, actor, "parent_link.create", "parent_links", link.id, after=audit.snapshot(link),
+                student_id=student.id,
+            )  # fmt: skip
+        elif link_changes:
+            before = audit.snapshot(link, list(link_changes))
+            for field, value in link_changes.items():
+                setattr(link, field, value)
+            session.flush()
+            audit.record(
+                session, actor, "parent_link.update", "parent_links", link.id, before=before,
+                after=audit.snapshot(link, list(link_changes)), student_id=link.student_id,
+            )  # fmt: skip
+        if progress is not None:
+            progress(done, len(rows))
+
+
+def _parent_rows(session: Session, actor: Actor) -> list[dict[str, Any]]:
+    student_person = sa.orm.aliased(m.Person)
+    stmt = (
+        sa.select(m.ParentLink, m.Person, student_person.snils)
+        .join(m.Person, m.Person.id == m.ParentLink.parent_id)
+        .join(m.Student, m.Student.id == m.ParentLink.student_id)
+        .join(student_person, student_person.id == m.Student.person_id)
+        .join(m.Group, m.Group.id == m.Student.group_id)
+        .where(m.Group.college_id == actor.college_id, student_person.snils.is_not(None))
+        .order_by(student_person.snils, m.Person.last_name, m.Person.first_name, m.Person.id)
+    )
+    return [
+        {
+            **{k: getattr(p, k) for k in ("last_name", "first_name", "middle_name", "phone", "email")},
+            "snils": format_snils(p.snils) if p.snils else None,
+            "relation": link.relation,
+            "student_snils": format_snils(student_snils),
+            "legal": "да" if link.is_legal_representative else "нет",
+        }
+        for link, p, student_snils in session.execute(stmt)
+    ]
+
+
+PARENTS = Kind(
+    name="parents",
+    title="родители",
+    aliases=("родители", "законные представители", "parent", "представители"),
+    columns=PARENT_COLUMNS,
+    key="student_snils",
+    action=Action.DATA_IMPORT,
+    plan=_plan_parents,
+    write=_write_parents,
+    rows=_parent_rows,
+)
+
+# --- staff -----------------------------------------------------------------------------------
+STAFF_COLUMNS = (
+    Column("fio", "ФИО", ("Фамилия Имя Отчество", "Сотрудник"), required=True, max_len=300),
+    Column("snils", "СНИЛС", ("Номер СНИЛС",), required=True, type="snils", example="112-233-445 95"),
+    Column("position", "Должность", (), required=True, max_len=200, example="Преподаватель"),
+    Column("department", "Отделение", ("Название отделения",), max_len=200),
+    Column("hired_on", "Дата приёма", ("Принят",), required=True, type="date", example="01.09.2025"),
+    Column("hire_order_number", "Номер приказа о приёме", ("Номер приказа",), required=True, max_len=30),
+    Column("hire_order_date", "Дата приказа", ("Дата приказа о приёме",), required=True, type="date"),
+)
+_STAFF_FIELDS = ("position", "department_id", "hire_order_number", "hire_order_date")
+
+
+def _split_fio(text: str) -> tuple[str, str, str | None] | None:
+    parts = text.split()
+    if len(parts) < 2:
+        return None
+    return parts[0], parts[1], " ".join(parts[2:]) or None
+
+
+def _plan_staff(session: Session, actor: Actor, rows: Rows) -> list[Planned]:
+    college = actor.college_id
+    departments = {
+        norm_text(d.name): d.id
+        for d in session.scalars(sa.select(m.Department).where(m.Department.college_id == college))
+    }
+    positions = {
+        p.id: p.name for p in session.scalars(sa.select(m.Position).where(m.Position.college_id == college))
+    }
+    wanted = sorted({v["snils"] for _, v, _ in rows if v.get("snils")})
+    people: dict[str, m.Person] = {}
+    for i in range(0, len(wanted), 900):
+        for person in session.scalars(sa.select(m.Person).where(m.Person.snils.in_(wanted[i : i + 900]))):
+            people[person.snils or ""] = person
+    jobs = {
+        (e.person_id, e.hired_on): e
+        for e in session.scalars(sa.select(m.StaffEmployment).where(m.StaffEmployment.college_id == college))
+    }
+    seen: dict[tuple[str, date], int] = {}
+    new_names: dict[str, str] = {}
+    out: list[Planned] = []
+    for row_no, v, bad in rows:
+        if bad:
+            out.append(("refused", None, {}, []))
+            continue
+        problems: list[tuple[str, str]] = []
+        fio = norm_text(v["fio"])
+        if _split_fio(v["fio"]) is None:
+            problems.append(("ФИО", "Укажите фамилию и имя (и отчество, если есть)."))
+        dep_id = None
+        if v.get("department"):
+            dep_id = departments.get(norm_text(v["department"]))
+            if dep_id is None:
+                problems.append(("Отделение", f"Отделение «{v['department']}» не найдено в колледже."))
+        for key, title in (("hired_on", "Дата приёма"), ("hire_order_date", "Дата приказа")):
+            if v[key] > today():
+                problems.append((title, f"Дата {fmt_date(v[key])} позже сегодняшней."))
+        first = seen.setdefault((v["snils"], v["hired_on"]), row_no)
+        if first != row_no:
+            problems.append(
+                ("СНИЛС", f"Приём сотрудника с этой датой повторяется: он уже есть в строке {first}.")
+            )
+        person = people.get(v["snils"])
+        if person is not None and norm_text(_fio(person)) != fio:
+            problems.append(
+                (
+                    "СНИЛС",
+                    f"СНИЛС {format_snils(v['snils'])} принадлежит другому человеку: {person.short_name}.",
+                )
+            )
+        if person is None and new_names.setdefault(v["snils"], fio) != fio:
+            problems.append(("СНИЛС", f"СНИЛС {format_snils(v['snils'])} в файле указан у разных людей."))
+        if problems:
+            out.append(("refused", None, {}, problems))
+            continue
+        job = jobs.get((person.id, v["hired_on"])) if person is not None else None
+        if job is None:
+            out.append(("insert", person.id if person is not None else None, {"department_id": dep_id}, []))
+            continue
+        wanted_values = {
+            "position": v["position"].strip(), "department_id": dep_id,
+            "hire_order_number": v["hire_order_number"], "hire_order_date": v["hire_order_date"],
+        }  # fmt: skip
+        changes = {}
+        for f in _STAFF_FIELDS:
+            old: Any = getattr(job, f) if f != "position" else positions.get(job.position_id, "")
+            if f == "position" and norm_text(old) == norm_text(wanted_values[f]):
+                continue
+            if wanted_values[f] != old:
+                changes[f] = wanted_values[f]
+        out.append(("update" if changes else "unchanged", job.id, changes, []))
+    return out
+
+
+def _write_staff(
+    session: Session, actor: Actor, rows: list[Any], progress: Callable[[int, int], None] | None
+) -> None:
+    college = actor.college_id
+    positions = {
+        norm_text(p.name): p
+        for p in session.scalars(sa.select(m.Position).where(m.Position.college_id == college))
+    }
+
+    def position_id(name: str) -> int:
+        position = positions.get(norm_text(name))
+        if position is None:
+            position = m.Position(college_id=college, name=name.strip())
+            session.add(position)
+            session.flush()
+            audit.record(
+                session, actor, "position.create", "positions", position.id, after=audit.snapshot(position)
+            )
+            positions[norm_text(name)] = position
+        return position.id
+
+    created: dict[str, m.Person] = {}
+    for done, plan in enumerate(rows, start=1):
+        v = plan.values
+        if plan.action == "update":
+            job = session.get(m.StaffEmployment, plan.existing_id)
+            assert job is not None
+            changes = dict(plan.changes)
+            if "position" in changes:
+                changes["position_id"] = position_id(changes.pop("position"))
+            before = audit.snapshot(job, list(changes))
+            for field, value in changes.items():
+                setattr(job, field, value)
+            session.flush()
+            audit.record(
+                session, actor, "staff.update", "staff", job.id, before=before,
+                after=audit.snapshot(job, list(changes)),
+            )  # fmt: skip
+        else:
+            if plan.existing_id is not None:
+                person = session.get(m.Person, plan.existing_id)
+            elif v["snils"] in created:
+                person = created[v["snils"]]
+            else:
+                names = _split_fio(v["fio"])
+                assert names is not None
+                person = m.Person(
+                    last_name=names[0], first_name=names[1], middle_name=names[2], snils=v["snils"]
+                )
+                session.add(person)
+                session.flush()
+                audit.record(
+                    session, actor, "person.create", "persons", person.id, after=audit.snapshot(person)
+                )
+                created[v["snils"]] = person
+            assert person is not None
+            job = m.StaffEmployment(
+                person_id=person.id, college_id=college, position_id=position_id(v["position"]),
+                department_id=plan.changes.get("department_id"), hired_on=v["hired_on"],
+                hire_order_number=v["hire_order_number"], hire_order_date=v["hire_order_date"],
+                created_at=now(),
+            )  # fmt: skip
+            session.add(job)
+            session.flush()
+            audit.record(session, actor, "staff.create", "staff", job.id, after=audit.snapshot(job))
+        if progress is not None:
+            progress(done, len(rows))
+
+
+def _staff_rows(session: Session, actor: Actor) -> list[dict[str, Any]]:
+    stmt = (
+        sa.select(m.StaffEmployment, m.Person, m.Position.name, m.Department.name)
+        .join(m.Person, m.Person.id == m.StaffEmployment.person_id)
+        .join(m.Position, m.Position.id == m.StaffEmployment.position_id)
+        .outerjoin(m.Department, m.Department.id == m.StaffEmployment.department_id)
+        .where(m.StaffEmployment.college_id == actor.college_id, m.Person.snils.is_not(None))
+        .order_by(m.Person.last_name, m.Person.first_name, m.Person.id, m.StaffEmployment.hired_on)
+    )
+    return [
+        {
+            "fio": _fio(p),
+            "snils": format_snils(p.snils or ""),
+            "position": position,
+            "department": dep,
+            "hired_on": e.hired_on,
+            "hire_order_number": e.hire_order_number,
+            "hire_order_date": e.hire_order_date,
+        }
+        for e, p, position, dep in session.execute(stmt)
+    ]
+
+
+STAFF = Kind(
+    name="staff",
+    title="сотрудники",
+    aliases=("сотрудники", "кадры", "персонал"),
+    columns=STAFF_COLUMNS,
+    key="snils",
+    action=Action.DATA_IMPORT,
+    plan=_plan_staff,
+    write=_write_staff,
+    rows=_staff_rows,
+)
+
+KINDS: dict[str, Kind] = {k.name: k for k in (STUDENTS, ROOMS, GROUPS, PARENTS, STAFF)}
 
 
 def kind_by_name(name: str) -> Kind:

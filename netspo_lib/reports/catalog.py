@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from netspo_lib.access import Actor
 from netspo_lib.errors import NetspoError
-from netspo_lib.reports import activity, attendance, grade_sheet, performance
+from netspo_lib.reports import activity, attendance, control, grade_sheet, performance, risk
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,19 @@ def _activity(s: Session, a: Actor, r: Request) -> pd.DataFrame:
     return report.by_role if not report.by_role.empty else report.groups
 
 
+def _journal_filling(s: Session, a: Actor, r: Request) -> pd.DataFrame:
+    return control.journal_filling(s, a, period_id=r.period_id, group_ids=_groups(r))
+
+
+def _hours(s: Session, a: Actor, r: Request) -> pd.DataFrame:
+    return control.hours_delivered(s, a, period_id=r.period_id, group_ids=_groups(r))
+
+
+def _at_risk(s: Session, a: Actor, r: Request) -> pd.DataFrame:
+    frame = risk.students_at_risk(s, a, period_id=r.period_id, group_ids=_groups(r))
+    return frame.drop(columns=["student_id"])
+
+
 REPORTS: dict[str, ReportSpec] = {
     spec.name: spec
     for spec in (
@@ -91,6 +104,9 @@ REPORTS: dict[str, ReportSpec] = {
         ReportSpec("attendance", "Посещаемость студентов", False, _attendance),
         ReportSpec("attendance-months", "Сводная ведомость посещаемости по месяцам", False, _monthly),
         ReportSpec("activity", "Активность пользователей", False, _activity),
+        ReportSpec("journal-filling", "Заполнение журналов", False, _journal_filling),
+        ReportSpec("hours", "Выполнение учебной нагрузки (часы)", False, _hours),
+        ReportSpec("at-risk", "Студенты группы риска", False, _at_risk),
     )
 }
 
