@@ -289,26 +289,30 @@ def _plan_rooms(session: Session, actor: Actor, rows: Rows) -> list[Planned]:
     return out
 
 
+def _apply_changes(
+    session: Session, actor: Actor, model: type, plan: Any, verb: str, *, in_group: bool = False
+) -> Any:
+    """Update a planned row in place and audit the changed fields, before and after."""
+    row = session.get(model, plan.existing_id)
+    assert row is not None
+    fields = list(plan.changes)
+    before = audit.snapshot(row, fields)
+    for field, value in plan.changes.items():
+        setattr(row, field, value)
+    session.flush()
+    audit.record(
+        session, actor, verb, model.__tablename__, row.id, before=before,
+        after=audit.snapshot(row, fields), group_id=row.id if in_group else None,
+    )  # fmt: skip
+    return row
+
+
 def _write_rooms(
     session: Session, actor: Actor, rows: list[Any], progress: Callable[[int, int], None] | None
 ) -> None:
     for done, plan in enumerate(rows, start=1):
         if plan.action == "update":
-            room = session.get(m.Room, plan.existing_id)
-            assert room is not None
-            before = audit.snapshot(room, list(plan.changes))
-            for field, value in plan.changes.items():
-                setattr(room, field, value)
-            session.flush()
-            audit.record(
-                session,
-                actor,
-                "room.update",
-                "rooms",
-                room.id,
-                before=before,
-                after=audit.snapshot(room, list(plan.changes)),
-            )
+            _apply_changes(session, actor, m.Room, plan, "room.update")
         else:
             v = plan.values
             room = m.Room(
@@ -438,16 +442,7 @@ def _write_groups(
 ) -> None:
     for done, plan in enumerate(rows, start=1):
         if plan.action == "update":
-            group = session.get(m.Group, plan.existing_id)
-            assert group is not None
-            before = audit.snapshot(group, list(plan.changes))
-            for field, value in plan.changes.items():
-                setattr(group, field, value)
-            session.flush()
-            audit.record(
-                session, actor, "group.update", "groups", group.id, before=before,
-                after=audit.snapshot(group, list(plan.changes)), group_id=group.id,
-            )  # fmt: skip
+            _apply_changes(session, actor, m.Group, plan, "group.update", in_group=True)
         else:
             group = m.Group(college_id=actor.college_id, name=plan.values["name"], **plan.changes)
             session.add(group)
