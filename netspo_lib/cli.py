@@ -654,7 +654,7 @@ def report_command(
         if start or end:
             parts.append(f"с {fmt_date(start)} по {fmt_date(end)}".replace("с  ", "").strip())
         subtitle = "; ".join(p for p in parts if p) + f". Сформировано {fmt_date(today())}"
-        path = write_table(frame, out, title=spec.title, subtitle=subtitle)
+        path = write_table(frame, out, title=spec.title, subtitle=subtitle, signatures=list(spec.signatures))
     click.echo(f"{spec.title}: строк {len(frame)}. Сохранено: {path}")
 
 

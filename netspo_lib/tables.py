@@ -35,8 +35,19 @@ def safe_cell(value: object) -> object:
     return value
 
 
-def write_table(frame: pd.DataFrame, path: str | Path, *, title: str, subtitle: str = "") -> Path:
-    """Write ``frame`` to ``path`` (.xlsx or .csv); refuse other extensions in Russian."""
+def write_table(
+    frame: pd.DataFrame,
+    path: str | Path,
+    *,
+    title: str,
+    subtitle: str = "",
+    signatures: list[str] | None = None,
+) -> Path:
+    """Write ``frame`` to ``path`` (.xlsx or .csv); refuse other extensions in Russian.
+
+    ``signatures`` names who signs a paper copy («Классный руководитель»): each gets a line
+    «должность ____________ / ____________ /» under the table (in .xlsx only).
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
@@ -66,6 +77,12 @@ def write_table(frame: pd.DataFrame, path: str | Path, *, title: str, subtitle: 
     for i, column in enumerate(frame.columns, start=1):
         longest = max([len(str(column))] + [len(str(safe_cell(v))) for v in frame[column].head(500)])
         ws.column_dimensions[get_column_letter(i)].width = min(max(10, longest + 2), 60)
+    if signatures:
+        ws.append([])
+        for who in signatures:
+            ws.append([f"{who}", "____________________", "/ ____________________ /"])
+            ws.append([])
+        ws.append([f"Дата: {fmt_date(today())}"])
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
     ws.print_title_rows = f"{header_row}:{header_row}"
     ws.page_setup.orientation = "landscape"

@@ -209,3 +209,48 @@ def test_report_scope_and_arguments(capsys, demo_url, demo_file, tmp_path) -> No
     )
     assert code == 1 and "нет права «отчёты по группе»" in err
     assert not (tmp_path / "y.xlsx").exists()
+
+
+def test_grade_sheet_file_equals_its_table_and_has_signature_lines(
+    capsys, demo_url, demo_file, tmp_path
+) -> None:
+    """R-4.7.b, R-4.5.c: the printed consolidated sheet holds the library's numbers and
+    the lines where the curator and the department head sign."""
+    from sqlalchemy.orm import Session
+
+    from netspo_lib.access import load_actor
+    from netspo_lib.reports.grade_sheet import grade_sheet
+
+    _, built = demo_file
+    curator = built.logins[Role.CURATOR]
+    engine = db.make_engine(demo_url)
+    with Session(engine) as session:
+        actor = load_actor(session, curator)
+        group_id = next(g.group_id for g in actor.grants if g.group_id is not None)
+        group = session.get(m.Group, group_id).name
+        frame = grade_sheet(session, actor, group_id=group_id, period_id=1)
+    out = tmp_path / "ведомость.xlsx"
+    args = [
+        "report",
+        "grade-sheet",
+        "--group",
+        group,
+        "--year",
+        "2025/2026",
+        "--period",
+        "1",
+        "--as",
+        curator,
+    ]
+    code, _, err = run(capsys, *args, "--out", str(out), "--db", demo_url)
+    assert code == 0, err
+    sheet = openpyxl.load_workbook(out).active
+    assert sheet["A1"].value == "Сводная ведомость успеваемости"
+    assert group in sheet["A2"].value
+    header = [c.value for c in sheet[4]]
+    assert header == list(frame.columns)
+    body = [[c.value for c in row] for row in sheet.iter_rows(min_row=5, max_row=4 + len(frame))]
+    expected = frame.astype(object).where(frame.notna(), "").values.tolist()
+    assert [[("" if v is None else v) for v in r] for r in body] == expected
+    text = [str(c.value) for row in sheet.iter_rows(min_row=5 + len(frame)) for c in row if c.value]
+    assert "Классный руководитель" in text and "Заведующий отделением" in text

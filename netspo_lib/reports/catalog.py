@@ -29,6 +29,7 @@ class ReportSpec:
     title: str
     needs_group: bool
     build: Callable[[Session, Actor, Request], pd.DataFrame]
+    signatures: tuple[str, ...] = ()  # who signs the paper copy
 
 
 def _groups(req: Request) -> list[int] | None:
@@ -100,7 +101,13 @@ REPORTS: dict[str, ReportSpec] = {
     for spec in (
         ReportSpec("disciplines", "Итоги успеваемости по дисциплинам", False, _disciplines),
         ReportSpec("groups", "Итоги успеваемости групп", False, _groups_summary),
-        ReportSpec("grade-sheet", "Сводная ведомость успеваемости", True, _grade_sheet),
+        ReportSpec(
+            "grade-sheet",
+            "Сводная ведомость успеваемости",
+            True,
+            _grade_sheet,
+            ("Классный руководитель", "Заведующий отделением"),
+        ),
         ReportSpec("attendance", "Посещаемость студентов", False, _attendance),
         ReportSpec("attendance-months", "Сводная ведомость посещаемости по месяцам", False, _monthly),
         ReportSpec("activity", "Активность пользователей", False, _activity),
