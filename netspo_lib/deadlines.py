@@ -31,6 +31,7 @@ from netspo_lib.enums import (
     StudentStatus,
     StudyForm,
 )
+from netspo_lib.models.people import short_name
 
 DEADLINES: dict[str, str] = {
     "D-1": "Карточка студента — не позднее 1 рабочего дня после приказа о зачислении (R-4.4.b)",
@@ -124,15 +125,8 @@ def _role_holders(session: Session, college_id: int) -> dict[Role, str]:
     )
     names: dict[Role, list[str]] = {}
     for role, last, first, middle in rows:
-        names.setdefault(role, []).append(_short(last, first, middle))
+        names.setdefault(role, []).append(short_name(last, first, middle))
     return {role: ", ".join(dict.fromkeys(v)) for role, v in names.items()}
-
-
-def _short(last: str | None, first: str | None, middle: str | None) -> str:
-    if not last:
-        return ""
-    initials = "".join(f"{p[0]}." for p in (first, middle) if p)
-    return f"{last} {initials}".strip()
 
 
 def _groups_filter(ctx: _Ctx, group_col: sa.ColumnElement) -> list[sa.ColumnElement[bool]]:
@@ -159,7 +153,7 @@ def _d1_cards(ctx: _Ctx) -> list[Violation]:
         due = add_working_days(order_date, 1)
         done = _day(created)
         if done is not None and done > due and due < ctx.on:
-            obj = f"{_short(last, first, middle)}, {group}: приказ № {number} от {fmt_date(order_date)}"
+            obj = f"{short_name(last, first, middle)}, {group}: приказ № {number} от {fmt_date(order_date)}"
             out.append(Violation("D-1", obj, ctx.names.get(Role.HEAD_OF_STUDIES, ""), due, done, ctx.on))
     return out
 
@@ -195,7 +189,7 @@ def _d3_staff(ctx: _Ctx) -> list[Violation]:
     hr = ctx.names.get(Role.HR, "")
     out = []
     for last, first, middle, hired_on, created, dismissed_on, dismissal_entered in ctx.session.execute(q):
-        who = _short(last, first, middle)
+        who = short_name(last, first, middle)
         events = [("приём", hired_on, _day(created))]
         if dismissed_on is not None:
             events.append(("увольнение", dismissed_on, _day(dismissal_entered)))
@@ -336,7 +330,7 @@ def _d6_cards_complete(ctx: _Ctx) -> list[Violation]:
     for row in ctx.session.execute(q):
         last, first, middle, group, *flags = row
         lacking = ", ".join(label for (label, _), flag in zip(missing, flags, strict=True) if flag)
-        obj = f"{_short(last, first, middle)}, {group}: нет — {lacking}"
+        obj = f"{short_name(last, first, middle)}, {group}: нет — {lacking}"
         out.append(Violation("D-6", obj, ctx.names.get(Role.HEAD_OF_STUDIES, ""), due, None, ctx.on))
     return out
 
@@ -413,7 +407,7 @@ def _d7_final_grades(ctx: _Ctx) -> list[Violation]:
         graded,
         last_set,
     ) in ctx.session.execute(q):
-        teacher = _short(last, first, middle)
+        teacher = short_name(last, first, middle)
         subject = f"{group}, {index} {name}, {period_name}"
         if graded < students:
             obj = f"{subject}: нет итоговых оценок у {students - graded} из {students} студентов"

@@ -363,10 +363,6 @@ GROUP_COLUMNS = (
 _GROUP_FIELDS = ("specialty_id", "department_id", "course", "intake_year", "study_form", "curator_id")
 
 
-def _fio(person: m.Person) -> str:
-    return " ".join(p for p in (person.last_name, person.first_name, person.middle_name) if p)
-
-
 def _group_lookups(session: Session, actor: Actor) -> tuple[dict[str, Any], ...]:
     college = actor.college_id
     specialties = {s.code: s.id for s in session.scalars(sa.select(m.Specialty))}
@@ -382,7 +378,7 @@ def _group_lookups(session: Session, actor: Actor) -> tuple[dict[str, Any], ...]
         .distinct()
     )
     for person in session.scalars(stmt):
-        staff.setdefault(norm_text(_fio(person)), []).append(person.id)
+        staff.setdefault(norm_text(person.full_name), []).append(person.id)
     groups = {
         norm_text(g.name): g for g in session.scalars(sa.select(m.Group).where(m.Group.college_id == college))
     }
@@ -471,7 +467,7 @@ def _group_rows(session: Session, actor: Actor) -> list[dict[str, Any]]:
             "course": g.course,
             "intake_year": g.intake_year,
             "study_form": g.study_form,
-            "curator": _fio(c) if c else None,
+            "curator": c.full_name if c else None,
         }
         for g, code, dep, c in session.execute(stmt)
     ]
@@ -543,7 +539,7 @@ def _plan_parents(session: Session, actor: Actor, rows: Rows) -> list[Planned]:
     )
     for link, person in session.execute(stmt):
         links[(link.student_id, person.id)] = link
-        linked.setdefault((link.student_id, norm_text(_fio(person))), person)
+        linked.setdefault((link.student_id, norm_text(person.full_name)), person)
     seen: dict[tuple[str, str], int] = {}
     new_names: dict[str, str] = {}
     out: list[Planned] = []
@@ -581,7 +577,7 @@ def _plan_parents(session: Session, actor: Actor, rows: Rows) -> list[Planned]:
                 person = None  # a namesake with another СНИЛС: a different person
         if person is not None and person.id == student.person_id:
             problems.append(("СНИЛС", "Это СНИЛС самого студента, а не его представителя."))
-        elif person is not None and norm_text(_fio(person)) != fio:
+        elif person is not None and norm_text(person.full_name) != fio:
             problems.append(
                 (
                     "СНИЛС",
@@ -776,7 +772,7 @@ def _plan_staff(session: Session, actor: Actor, rows: Rows) -> list[Planned]:
                 ("СНИЛС", f"Приём сотрудника с этой датой повторяется: он уже есть в строке {first}.")
             )
         person = people.get(v["snils"])
-        if person is not None and norm_text(_fio(person)) != fio:
+        if person is not None and norm_text(person.full_name) != fio:
             problems.append(
                 (
                     "СНИЛС",
@@ -887,7 +883,7 @@ def _staff_rows(session: Session, actor: Actor) -> list[dict[str, Any]]:
     )
     return [
         {
-            "fio": _fio(p),
+            "fio": p.full_name,
             "snils": format_snils(p.snils or ""),
             "position": position,
             "department": dep,

@@ -23,6 +23,14 @@ from netspo_lib.enums import (
 from .base import Base, CreatedAtMixin, enum_type, fk
 
 
+def short_name(last: str | None, first: str | None, middle: str | None) -> str:
+    """«Иванов И.И.» from the parts of a name (for rows selected without the ORM object)."""
+    if not last:
+        return ""
+    initials = "".join(f"{p[0]}." for p in (first, middle) if p)
+    return f"{last} {initials}".strip()
+
+
 class Person(CreatedAtMixin, Base):
     """A human being: staff member, student or parent (one person may be several)."""
 
@@ -53,8 +61,7 @@ class Person(CreatedAtMixin, Base):
     @property
     def short_name(self) -> str:
         """«Иванов И.И.», as printed on reports and signature lines."""
-        initials = "".join(f"{p[0]}." for p in (self.first_name, self.middle_name) if p)
-        return f"{self.last_name} {initials}".strip()
+        return short_name(self.last_name, self.first_name, self.middle_name)
 
 
 class StaffEmployment(CreatedAtMixin, Base):

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from netspo_lib import models as m
-from netspo_lib.access import Action, Actor, Resource, allowed, require
+from netspo_lib.access import Action, Actor, Resource, require, visible_groups
 from netspo_lib.enums import FinalResult
 from netspo_lib.reports.metrics import from_counts
 
@@ -47,8 +47,7 @@ def readable_groups(
     """The groups asked for (default: all of the college) that the actor may report on;
     asking for a group out of reach is refused rather than silently dropped."""
     if group_ids is None:
-        ids = session.scalars(sa.select(m.Group.id).where(m.Group.college_id == actor.college_id)).all()
-        found = [g for g in ids if allowed(session, actor, action, Resource(group_id=g))]
+        found = visible_groups(session, actor, action)
         if not found:  # no group within reach: refuse, naming the right
             require(session, actor, action, Resource(college_id=actor.college_id, description="колледж"))
         return found
