@@ -19,6 +19,7 @@ from netspo_lib.clock import fmt_date, now, today
 from netspo_lib.enums import FundingBasis, GroupStatus, OrderKind, ParentRelation, RoomKind, StudyForm
 from netspo_lib.errors import NetspoError
 from netspo_lib.imports.spec import Column, Kind, norm_text
+from netspo_lib.models.people import full_name
 from netspo_lib.snils import format_snils
 
 Planned = tuple[str, int | None, dict[str, Any], list[tuple[str, str]]]
@@ -560,7 +561,7 @@ def _plan_parents(session: Session, actor: Actor, rows: Rows) -> list[Planned]:
                     f"Студент со СНИЛС {format_snils(v['student_snils'])} не найден в колледже.",
                 )
             )
-        fio = norm_text(" ".join(p for p in (v["last_name"], v["first_name"], v.get("middle_name")) if p))
+        fio = norm_text(full_name(v["last_name"], v["first_name"], v.get("middle_name")))
         key = (v["student_snils"], v["snils"] or fio)
         first = seen.setdefault(key, row_no)
         if first != row_no:

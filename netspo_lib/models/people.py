@@ -23,6 +23,11 @@ from netspo_lib.enums import (
 from .base import Base, CreatedAtMixin, enum_type, fk
 
 
+def full_name(last: str | None, first: str | None, middle: str | None) -> str:
+    """«Иванов Иван Иванович» from the parts of a name (a missing part is left out)."""
+    return " ".join(p for p in (last, first, middle) if p)
+
+
 def short_name(last: str | None, first: str | None, middle: str | None) -> str:
     """«Иванов И.И.» from the parts of a name (for rows selected without the ORM object)."""
     if not last:
@@ -56,7 +61,7 @@ class Person(CreatedAtMixin, Base):
 
     @property
     def full_name(self) -> str:
-        return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
+        return full_name(self.last_name, self.first_name, self.middle_name)
 
     @property
     def short_name(self) -> str:

@@ -22,6 +22,7 @@ from netspo_lib.access import Action, Actor, Resource, allowed, require
 from netspo_lib.clock import fmt_date, fmt_datetime
 from netspo_lib.deadlines import ACTIVITY_REPORT_ACTION
 from netspo_lib.enums import AccountStatus, ActivityKind, Role, StudentStatus
+from netspo_lib.models.people import full_name
 from netspo_lib.reports.performance import readable_groups
 
 FAMILY = (Role.STUDENT, Role.PARENT)
@@ -123,7 +124,7 @@ def _silent_staff(session: Session, college_id: int, start: date) -> pd.DataFram
     return pd.DataFrame(
         [
             {
-                "Сотрудник": " ".join(p for p in (r.last_name, r.first_name, r.middle_name) if p),
+                "Сотрудник": full_name(r.last_name, r.first_name, r.middle_name),
                 "Роли": ", ".join(sorted(roles.get(r.id, []))),
                 "Последний вход": fmt_datetime(r.last_login_at) if r.last_login_at else "никогда",
             }

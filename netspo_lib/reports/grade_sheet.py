@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from netspo_lib import models as m
 from netspo_lib.access import Action, Actor, Resource, require
 from netspo_lib.enums import FinalResult, StudentStatus
+from netspo_lib.models.people import full_name
 from netspo_lib.reports.metrics import from_counts
 
 NUMERIC = {"5": 5, "4": 4, "3": 3, "2": 2}
@@ -53,7 +54,7 @@ def grade_sheet(session: Session, actor: Actor, *, group_id: int, period_id: int
     for student_id, last, first, middle in students:
         own = by_student.get(student_id, {})
         numbers = [NUMERIC[r.value] for r in own.values() if r.value in NUMERIC]
-        row: dict[str, object] = {"Студент": " ".join(p for p in (last, first, middle) if p)}
+        row: dict[str, object] = {"Студент": full_name(last, first, middle)}
         row.update({index: own[index].label if index in own else "" for index in items})
         row["Средний балл"] = round(sum(numbers) / len(numbers), 2) if numbers else None
         for value, label in (("5", "«5»"), ("4", "«4»"), ("3", "«3»"), ("2", "«2»"), ("not_attested", "н/а")):

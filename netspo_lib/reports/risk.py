@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from netspo_lib import models as m
 from netspo_lib.access import Action, Actor
 from netspo_lib.enums import AttendanceCode, FinalResult
+from netspo_lib.models.people import full_name
 from netspo_lib.reports.performance import readable_groups
 
 ACTION = Action.DASHBOARD_CONTROL
@@ -105,7 +106,7 @@ def students_at_risk(
         .where(st.id.in_(list(reasons)))
     )
     rows = [
-        [sid, group, " ".join(p for p in (last, first, middle) if p), "; ".join(reasons[sid])]
+        [sid, group, full_name(last, first, middle), "; ".join(reasons[sid])]
         for sid, group, last, first, middle in names
     ]
     return pd.DataFrame(rows, columns=COLUMNS).sort_values(["Группа", "Студент"], ignore_index=True)
