@@ -350,6 +350,14 @@ def require_any(
     return locate(session, resource)
 
 
+def holds(actor: Actor, action: Action) -> bool:
+    """True when one of the actor's roles grants ``action`` somewhere (over the college, a
+    grant's scope, assigned teaching or the actor's own records). For menus only: whether
+    a given object is within reach is still for :func:`require` to say."""
+    rules = POLICY.get(action, {})
+    return any(g.role in rules for g in actor.grants)
+
+
 def permitted_actions(session: Session, actor: Actor, resource: Resource) -> set[Action]:
     """Every action the actor may perform on the resource (for pages to show their menus)."""
     return {a for a in Action if allowed(session, actor, a, resource)}

@@ -73,6 +73,7 @@ def table_counts(engine: Engine) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class CollegeOverview:
+    id: int
     name: str
     students: int
     groups: int
@@ -110,6 +111,6 @@ def college_overviews(engine: Engine) -> list[CollegeOverview]:
         .where(m.Department.college_id == m.College.id)
         .scalar_subquery()
     )
-    query = sa.select(m.College.name, students, groups, staff, departments).order_by(m.College.id)
+    query = sa.select(m.College.id, m.College.name, students, groups, staff, departments).order_by(m.College.id)
     with engine.connect() as conn:
         return [CollegeOverview(*row) for row in conn.execute(query)]

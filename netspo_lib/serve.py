@@ -28,6 +28,10 @@ def voila_command(host: str = "127.0.0.1", port: int = 8866) -> list[str]:
         "--show_tracebacks=False",  # no Python traceback reaches a user
         "--strip_sources=True",  # pages never show their code
         "--theme=light",
+        # Sign-in: every page, kernel and websocket needs an open session (netspo_lib.web.auth),
+        # and each page's kernel learns who it serves from the session cookie.
+        "--Voila.identity_provider_class=netspo_lib.web.auth.NetspoIdentityProvider",
+        "--VoilaConfiguration.http_header_envs=Cookie",
     ]
 
 

@@ -4,7 +4,7 @@
 # every ``Base.metadata.create_all``, as with the migrations.
 from netspo_lib import triggers as _triggers  # noqa: F401
 
-from .accounts import RoleGrant, UserAccount
+from .accounts import RoleGrant, UserAccount, WebSession
 from .activity import ActivityEvent
 from .audit import AuditEvent, ImportRun
 from .base import Base
@@ -81,5 +81,6 @@ __all__ = [
     "TimetableLesson",
     "UserAccount",
     "Vacation",
+    "WebSession",
     "WorkRemark",
 ]

@@ -76,3 +76,25 @@ class RoleGrant(Base):
             name="scope_matches_target",
         ),
     )
+
+
+class WebSession(Base):
+    """A signed-in browser session of the workbench (R-4.1.e).
+
+    The browser holds a random token in a cookie; only its SHA-256 is stored, so a copy of
+    the database opens no session. A session ends at ``expires_at`` or at logout
+    (``ended_at``), which ends it on every page at once.
+    """
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = fk("user_accounts.id")
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime)
+    expires_at: Mapped[datetime] = mapped_column(sa.DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+
+    __table_args__ = (
+        sa.CheckConstraint("expires_at > created_at", name="expires_after_created"),
+    )

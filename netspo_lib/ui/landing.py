@@ -6,22 +6,11 @@ import html
 
 import ipywidgets as w
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from netspo_lib import db
-from netspo_lib.clock import fmt_date, today
 from netspo_lib.overview import CollegeOverview, college_overviews
-
-# Pages of the workbench, in the order users meet them (issue 6 builds them).
-PAGES: list[tuple[str, str]] = [
-    ("Успеваемость", "успеваемость, качество знаний, СОУ и средний балл; студенты в зоне риска"),
-    ("Посещаемость", "пропуски по причинам, неделям и месяцам; группы и студенты с пропусками"),
-    ("Активность", "входы в систему по ролям; выдача реквизитов студентам и родителям"),
-    ("Контроль", "нарушения сроков Д-1…Д-10, заполнение журналов, итоговые оценки"),
-    ("Импорт", "загрузка списков и журналов из Excel и CSV с пробным прогоном"),
-    ("Закрытие периода", "проверка готовности групп и запрет исправлений за прошедший период"),
-    ("Отчёты", "сводные ведомости, отчёты классного руководителя и преподавателя"),
-    ("Слайды для ОМС", "презентация итогов для методического совета"),
-]
+from netspo_lib.ui.page import current_actor, header_html, landing_menu_html, login_prompt
 
 STYLE = """
 <style>
@@ -55,22 +44,24 @@ def landing_html(colleges: list[CollegeOverview]) -> str:
             + _card(c.staff, "сотрудников")
             + _card(c.departments, "отделений")
         )
-    parts.append("<h3>Дашборды и формы</h3><ul class='netspo-pages'>")
-    for title, what in PAGES:
-        parts.append(f"<li><b>{title}</b> — {what} <i>(готовится)</i></li>")
-    parts.append(f"</ul><p style='color:#57606a'>Данные на {fmt_date(today())}.</p>")
     return "".join(parts)
 
 
 def landing() -> w.Widget:
-    """The landing widget on the configured database; a Russian message if it can't be read."""
+    """The landing page for whoever is signed in: the own college's figures and the pages
+    this user may open; the login prompt otherwise; a Russian message if the database
+    can't be read."""
     try:
         engine = db.make_engine()
-        colleges = college_overviews(engine)
+        with Session(engine) as s:
+            actor = current_actor(s)
+        if actor is None:
+            return login_prompt()
+        colleges = [c for c in college_overviews(engine) if c.id == actor.college_id]
     except sa.exc.SQLAlchemyError:
         return w.HTML(
             "<h2>netspo</h2><p>Не удалось прочитать базу данных "
             f"<code>{html.escape(db.database_url())}</code>. Постройте её командой "
             "<code>make run</code> или <code>netspo demo</code>, затем обновите страницу.</p>"
         )
-    return w.HTML(landing_html(colleges))
+    return w.HTML(header_html(actor, "Главная") + landing_html(colleges) + landing_menu_html(actor))

@@ -1,0 +1,170 @@
+"""Building blocks shared by every page: Russian messages instead of tracebacks, a progress
+bar, file downloads, tables and filter choices.
+
+A page's callbacks run inside :func:`guarded`, so a ``NetspoError`` becomes its Russian
+message and anything else a generic Russian apology, with the details in the server log.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import html
+import logging
+import traceback
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import ipywidgets as w
+import pandas as pd
+
+from netspo_lib.clock import fmt_date
+from netspo_lib.errors import NetspoError
+
+log = logging.getLogger("netspo.ui")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+INTERNAL_ERROR = (
+    "Не удалось выполнить действие из-за внутренней ошибки. Данные не изменены. "
+    "Сообщите администратору время ошибки: подробности записаны в журнал сервера."
+)
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+MIMES = {".xlsx": XLSX_MIME, ".csv": "text/csv", ".pptx": PPTX_MIME, ".png": "image/png"}
+
+
+def message_html(text: str, kind: str = "error") -> str:
+    """A coloured box with ``text`` escaped (kind: error, warning, info, success)."""
+    colours = {
+        "error": ("#fff1f0", "#cf222e"),
+        "warning": ("#fff8c5", "#9a6700"),
+        "info": ("#ddf4ff", "#0969da"),
+        "success": ("#dafbe1", "#1a7f37"),
+    }
+    bg, fg = colours.get(kind, colours["info"])
+    body = html.escape(text).replace("\n", "<br>")
+    return (
+        f'<div class="netspo-msg netspo-msg-{kind}" style="background:{bg};color:{fg};'
+        f'border:1px solid {fg};border-radius:6px;padding:8px 12px;margin:6px 0">{body}</div>'
+    )
+
+
+class MessageArea(w.HTML):
+    """Where a page tells the user what happened."""
+
+    def show(self, text: str, kind: str = "error") -> None:
+        self.value = message_html(text, kind)
+
+    def clear(self) -> None:
+        self.value = ""
+
+
+def explain(exc: BaseException) -> str:
+    """The Russian text a user sees for ``exc``; unexpected errors are logged in full."""
+    if isinstance(exc, NetspoError):
+        return exc.message
+    log.error("Внутренняя ошибка страницы:\n%s", "".join(traceback.format_exception(exc)))
+    return INTERNAL_ERROR
+
+
+def guarded(messages: MessageArea) -> Callable[[F], F]:
+    """Decorate a widget callback: errors become a Russian message in ``messages``."""
+
+    def wrap(func: F) -> F:
+        @functools.wraps(func)
+        def inner(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return func(*args, **kwargs)
+            except Exception as exc:
+                messages.show(explain(exc), "error")
+                return None
+
+        return inner  # type: ignore[return-value]
+
+    return wrap
+
+
+class Progress(w.VBox):
+    """A progress bar with a caption; ``callback(done, total, text)`` fits the library's
+    progress callbacks (imports, report packs, demo)."""
+
+    def __init__(self) -> None:
+        self.bar = w.IntProgress(value=0, min=0, max=100, layout=w.Layout(width="420px"))
+        self.caption = w.Label("")
+        super().__init__([self.bar, self.caption], layout=w.Layout(display="none"))
+
+    def start(self, text: str = "") -> None:
+        self.bar.value = 0
+        self.caption.value = text
+        self.layout.display = "flex"
+
+    def callback(self, done: int, total: int, text: str = "") -> None:
+        self.bar.max = max(total, 1)
+        self.bar.value = min(done, self.bar.max)
+        if text:
+            self.caption.value = text
+
+    def finish(self) -> None:
+        self.layout.display = "none"
+
+
+def download_html(data: bytes, filename: str, label: str | None = None) -> str:
+    """A link that saves ``data`` as ``filename`` in the browser (a data: URI: the page needs
+    no file server, and the file never lands in a served folder)."""
+    mime = MIMES.get(Path(filename).suffix.lower(), "application/octet-stream")
+    encoded = base64.b64encode(data).decode("ascii")
+    text = html.escape(label or f"Скачать {filename}")
+    return (
+        f'<a class="netspo-download" download="{html.escape(filename)}" '
+        f'href="data:{mime};base64,{encoded}" '
+        f'style="display:inline-block;padding:6px 12px;border:1px solid #0969da;'
+        f'border-radius:6px;text-decoration:none;color:#0969da">⬇ {text}</a>'
+    )
+
+
+def download_link(path: str | Path, label: str | None = None, filename: str | None = None) -> w.HTML:
+    path = Path(path)
+    return w.HTML(download_html(path.read_bytes(), filename or path.name, label))
+
+
+def cell_text(value: object) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if isinstance(value, float):
+        return f"{value:.1f}".replace(".", ",")
+    if hasattr(value, "strftime") and hasattr(value, "year"):
+        return fmt_date(value)  # type: ignore[arg-type]
+    return str(value)
+
+
+def table_html(frame: pd.DataFrame, *, max_rows: int = 200, empty: str = "Нет данных.") -> str:
+    """A DataFrame as an escaped HTML table (numbers with a decimal comma, dates dd.mm.yyyy)."""
+    if frame.empty:
+        return f"<p style='color:#57606a'>{html.escape(empty)}</p>"
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    rows = []
+    for record in frame.head(max_rows).itertuples(index=False):
+        rows.append("<tr>" + "".join(f"<td>{html.escape(cell_text(v))}</td>" for v in record) + "</tr>")
+    more = ""
+    if len(frame) > max_rows:
+        more = f"<p style='color:#57606a'>Показаны первые {max_rows} строк из {len(frame)}.</p>"
+    return (
+        "<table class='netspo-table' style='border-collapse:collapse;font-size:13px'>"
+        "<style>.netspo-table th,.netspo-table td{border:1px solid #d0d7de;padding:3px 8px}"
+        ".netspo-table th{background:#f6f8fa}</style>"
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}"
+    )
+
+
+def options(pairs: Iterable[tuple[str, Any]], *, everything: str | None = None) -> list[tuple[str, Any]]:
+    """Dropdown options; ``everything`` adds a first choice with the value None («Все»)."""
+    out: list[tuple[str, Any]] = [(everything, None)] if everything else []
+    out.extend(pairs)
+    return out
+
+
+def section(title: str, children: Sequence[w.Widget]) -> w.VBox:
+    return w.VBox([w.HTML(f"<h3>{html.escape(title)}</h3>"), *children])

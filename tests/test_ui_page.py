@@ -1,0 +1,172 @@
+"""The frame of every page: who is signed in comes from the session cookie only, the menu
+lists the pages a role may open, a page out of reach says so in Russian, and a closed
+session closes open pages (issue 6, R-4.1.e)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import ipywidgets as w
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from netspo_lib import models as m
+from netspo_lib import websession
+from netspo_lib.clock import now
+from netspo_lib.enums import Role
+from netspo_lib.passwords import hash_password
+from netspo_lib.ui import page as ui_page
+from netspo_lib.ui.pages import PAGES, page_by_notebook, pages_for
+
+from .world import World, build_world
+
+PASSWORD = "Kolledzh-2026-pass"
+
+
+def _text(widget: w.Widget) -> str:
+    """All HTML text inside a widget tree, as a user reads it."""
+    parts = []
+    if isinstance(widget, w.HTML):
+        parts.append(widget.value)
+    for child in getattr(widget, "children", ()):
+        parts.append(_text(child))
+    return "\n".join(parts)
+
+
+@pytest.fixture
+def world(engine: Engine) -> World:
+    with Session(engine) as s:
+        world = build_world(s)
+        for account in s.scalars(sa.select(m.UserAccount)):
+            account.password_hash = hash_password(PASSWORD) if account.login == "u_engineer" else None
+            account.must_change_password = False
+        s.commit()
+    return world
+
+
+@pytest.fixture
+def voila_env(monkeypatch: pytest.MonkeyPatch, engine: Engine) -> pytest.MonkeyPatch:
+    """A kernel as Voila starts it: the request's headers in the environment."""
+    monkeypatch.setenv("SERVER_SOFTWARE", "voila/0.5.13")
+    monkeypatch.setattr(ui_page.db, "make_engine", lambda *a, **k: engine)
+    return monkeypatch
+
+
+def test_menu_lists_only_the_pages_a_role_may_open(world: World) -> None:
+    titles = {role: [p.title for p in pages_for(actor)] for role, actor in world.actors.items()}
+    assert titles[Role.ENGINEER] == ["Контроль", "Импорт", "Закрытие периода", "Переход на новый учебный год"]
+    assert titles[Role.DEPUTY_DIRECTOR] == [
+        "Успеваемость",
+        "Посещаемость",
+        "Активность",
+        "Контроль",
+        "Отчёты",
+    ]
+    assert "Импорт" not in titles[Role.CURATOR] and "Успеваемость" in titles[Role.CURATOR]
+    assert titles[Role.STUDENT] == [] and titles[Role.PARENT] == []
+    assert "У вас" not in ui_page.landing_menu_html(world.actors[Role.STUDENT])
+    assert "Сетевом Городе" in ui_page.landing_menu_html(world.actors[Role.STUDENT])
+
+
+def test_a_page_out_of_reach_is_refused_in_russian(engine: Engine, world: World) -> None:
+    built: list[str] = []
+    page = ui_page.build_page(
+        engine,
+        world.actors[Role.TEACHER],
+        page_by_notebook("import.ipynb"),
+        factory=lambda e, a: built.append(a.login),  # type: ignore[func-returns-value]
+    )
+    text = _text(page)
+    assert "Страница «Импорт» недоступна" in text and "импорт данных" in text
+    assert built == []  # the form was never built
+
+
+def test_a_failing_page_shows_a_russian_message_not_a_traceback(engine: Engine, world: World) -> None:
+    def broken(e: Engine, a: object) -> object:
+        raise ZeroDivisionError("boom")
+
+    page = ui_page.build_page(engine, world.actors[Role.ENGINEER], page_by_notebook("import.ipynb"), broken)
+    text = _text(page)
+    assert "внутренней ошибки" in text and "Данные не изменены" in text
+    assert "ZeroDivisionError" not in text and "Traceback" not in text
+
+
+def test_under_voila_only_the_session_cookie_names_the_user(
+    engine: Engine, world: World, voila_env: pytest.MonkeyPatch
+) -> None:
+    # Whoever set NETSPO_AS_LOGIN on the server does not sign anyone in under Voila.
+    voila_env.setenv("NETSPO_AS_LOGIN", "u_director")
+    voila_env.delenv("HTTP_COOKIE", raising=False)
+    assert "Сеанс не открыт" in _text(ui_page.show("control.ipynb"))
+
+    voila_env.setenv("HTTP_COOKIE", "netspo_session=made-up-token")
+    assert "Сеанс не открыт" in _text(ui_page.show("control.ipynb"))
+
+    token, _ = websession.open_session(engine, "u_engineer", PASSWORD)
+    voila_env.setenv("HTTP_COOKIE", f"_xsrf=1; netspo_session={token}")
+    shown = _text(ui_page.show("control.ipynb", factory=lambda e, a: _Stub(a.login)))
+    assert "Выйти" in shown and "Инженер-программист" in shown and "stub for u_engineer" in shown
+
+
+def test_opening_a_page_is_recorded_for_the_activity_monitor(
+    engine: Engine, world: World, voila_env: pytest.MonkeyPatch
+) -> None:
+    token, actor = websession.open_session(engine, "u_engineer", PASSWORD)
+    voila_env.setenv("HTTP_COOKIE", f"netspo_session={token}")
+    ui_page.show("import.ipynb", factory=lambda e, a: _Stub(a.login))
+    with Session(engine) as s:
+        pages = s.scalars(
+            sa.select(m.ActivityEvent.page).where(
+                m.ActivityEvent.account_id == actor.account_id, m.ActivityEvent.page.is_not(None)
+            )
+        ).all()
+    assert pages == ["Импорт"]
+
+
+def test_logout_closes_a_page_left_open(engine: Engine, world: World) -> None:
+    token, _ = websession.open_session(engine, "u_engineer", PASSWORD)
+    root = w.VBox([w.HTML("данные страницы")])
+    watch = ui_page.SessionWatch(engine, token, root)
+    assert watch.check_now() is True and "данные страницы" in _text(root)
+    websession.end_session(engine, token, at=now() + timedelta(seconds=1))
+    assert watch.check_now() is False
+    assert "данные страницы" not in _text(root) and "Войдите" in _text(root)
+
+
+def test_outside_voila_a_local_analyst_acts_as_netspo_as_login(
+    engine: Engine, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SERVER_SOFTWARE", raising=False)
+    monkeypatch.setenv("NETSPO_AS_LOGIN", "u_engineer")
+    with Session(engine) as s:
+        actor = ui_page.current_actor(s)
+    assert actor is not None and actor.login == "u_engineer"
+
+
+def test_names_in_the_header_are_escaped(world: World) -> None:
+    actor = world.actors[Role.ENGINEER]
+    from dataclasses import replace
+
+    evil = replace(actor, name="<script>alert(1)</script>")
+    html = ui_page.header_html(evil, "Импорт")
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_every_page_has_its_notebook() -> None:
+    from netspo_lib.serve import DASHBOARDS_DIR
+
+    for p in PAGES:
+        notebook = DASHBOARDS_DIR / p.notebook
+        assert notebook.exists(), p.notebook
+        source = "".join(
+            "".join(c["source"]) for c in json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+        )
+        assert f'show("{p.notebook}")' in source
+
+
+class _Stub:
+    def __init__(self, login: str) -> None:
+        self.widget = w.HTML(f"stub for {login}")
