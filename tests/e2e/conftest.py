@@ -103,3 +103,26 @@ def page(browser):  # type: ignore[no-untyped-def]
     page = context.new_page()
     yield page
     context.close()
+
+
+ARTEFACTS = Path(os.environ.get("NETSPO_TEST_ARTEFACTS", PROJECT / "test-artefacts"))
+PAGE_TIMEOUT_MS = 90_000
+
+
+def sign_in(page, base: str, login: str, next_path: str = "/voila/render/index.ipynb") -> None:  # type: ignore[no-untyped-def]
+    """Log in through the login form, as a user does, and wait for the page's header."""
+    from netspo_lib.demo import DEMO_PASSWORD
+
+    page.goto(f"{base}{next_path}", wait_until="domcontentloaded")
+    page.fill("#login", login)
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.locator(".netspo-header").first.wait_for(timeout=PAGE_TIMEOUT_MS)
+
+
+def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+    """Save a screenshot under the test artefacts folder (for people reviewing a run)."""
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTEFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
