@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -16,6 +17,16 @@ LANDING_PATH = "/voila/render/index.ipynb"
 def voila_executable() -> str:
     """The ``voila`` next to this Python (the project's venv), else the one on PATH."""
     return shutil.which("voila", path=str(Path(sys.executable).parent)) or "voila"
+
+
+def kernel_idle_seconds() -> int:
+    """Seconds after which an idle page's kernel is stopped: ``NETSPO_KERNEL_IDLE_MINUTES``
+    (default 30)."""
+    try:
+        minutes = int(os.environ.get("NETSPO_KERNEL_IDLE_MINUTES", "30"))
+    except ValueError:
+        minutes = 30
+    return max(minutes, 1) * 60
 
 
 def voila_command(host: str = "127.0.0.1", port: int = 8866) -> list[str]:
@@ -32,6 +43,9 @@ def voila_command(host: str = "127.0.0.1", port: int = 8866) -> list[str]:
         # and each page's kernel learns who it serves from the session cookie.
         "--Voila.identity_provider_class=netspo_lib.web.auth.NetspoIdentityProvider",
         "--VoilaConfiguration.http_header_envs=Cookie",
+        # A page left open and idle gives its kernel back after a while (many users, one host).
+        f"--MappingKernelManager.cull_idle_timeout={kernel_idle_seconds()}",
+        "--MappingKernelManager.cull_interval=60",
     ]
 
 

@@ -11,6 +11,7 @@ logout or a disabled account takes effect everywhere at once.
 from __future__ import annotations
 
 import html
+import os
 from typing import Any
 from urllib.parse import quote, urlparse
 
@@ -79,7 +80,7 @@ class _Page(JupyterHandler):
             path="/",
             httponly=True,
             samesite="Strict",
-            secure=self.request.protocol == "https",
+            secure=self.request.protocol == "https" or os.environ.get("NETSPO_SECURE_COOKIE") == "1",
         )
 
 
