@@ -243,6 +243,33 @@ def info(db_url: str | None) -> None:
         click.echo(f"  {row.Содержимое:<{width}}  {row.Записей:>10,}".replace(",", " "))
 
 
+@cli.command("backup", **COMMAND)
+@click.argument("out", metavar="ФАЙЛ", type=click.Path(dir_okay=False))
+@db_option
+def backup_command(out: str, db_url: str | None) -> None:
+    """Сделать резервную копию базы на ходу (SQLite — backup API, PostgreSQL — pg_dump)."""
+    from netspo_lib.backup import backup
+
+    result = backup(_engine(db_url, must_exist=True), out)
+    size = f"{result.size_bytes / 1_048_576:.1f}".replace(".", ",")
+    rows = f"{result.total_rows:,}".replace(",", "\u00a0")
+    click.echo(f"Копия записана: {result.path} ({size} МБ, записей: {rows}).")
+
+
+@cli.command("restore", **COMMAND)
+@click.argument("source", metavar="ФАЙЛ", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="Подтвердить: текущие данные базы будут заменены копией.")
+@db_option
+def restore_command(source: str, yes: bool, db_url: str | None) -> None:
+    """Восстановить базу из резервной копии (копия сначала проверяется)."""
+    from netspo_lib.backup import restore
+
+    if not yes:
+        _refuse("восстановление заменит все данные базы копией; повторите команду с --yes.")
+    result = restore(_engine(db_url), source)
+    click.echo(f"База восстановлена из {result.path}: записей {result.total_rows}.")
+
+
 @cli.command("deadlines", **COMMAND)
 @click.option("--on", "on", type=DATE, help="На какую дату проверить (по умолчанию — сегодня).")
 @click.option("--out", type=click.Path(dir_okay=False), help="Сохранить нарушения в файл .xlsx или .csv.")
