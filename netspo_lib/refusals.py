@@ -168,7 +168,24 @@ def explain_db_error(exc: sa.exc.DBAPIError) -> str | None:
         return TRIGGER_MESSAGES[code]
     if isinstance(exc, sa.exc.IntegrityError):
         return explain(exc)
+    if is_write_conflict(exc):
+        return WRITE_CONFLICT
     return None
+
+
+WRITE_CONFLICT = (
+    "Эти данные в ту же минуту сохраняет другой пользователь: ваша запись не сохранена, "
+    "ничего не потеряно. Обновите страницу и повторите."
+)
+
+
+def is_write_conflict(exc: sa.exc.DBAPIError) -> bool:
+    """Two writers at once: SQLite's lock wait ran out, or PostgreSQL chose this transaction
+    as the loser of a serialization conflict or a deadlock (SQLSTATE 40001 / 40P01)."""
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    if "database is locked" in text or "database is busy" in text:
+        return True
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) in ("40001", "40P01")
 
 
 def explain(exc: sa.exc.IntegrityError) -> str:
