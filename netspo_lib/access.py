@@ -67,6 +67,7 @@ class Action(LabeledEnum):
     DASHBOARD_ACTIVITY = "dashboard.activity", "просмотр дашборда „Активность“"
     DASHBOARD_CONTROL = "dashboard.control", "контроль сроков и заполнения журналов"
     SLIDES_MAKE = "slides.make", "слайды для методического совета"
+    PERSONAL_DATA_READ = "personal_data.read", "просмотр персональных данных: СНИЛС, дата рождения, телефон"
 
 
 class Reach(Enum):
@@ -156,6 +157,15 @@ POLICY: dict[Action, dict[Role, Reach]] = {
     # The engineer checks readiness (final grades set, R-5.3) before closing a period.
     A.DASHBOARD_CONTROL: {R.DEPARTMENT_HEAD: G, R.ADMIN: C, R.ENGINEER: C, **_LEADERS},
     A.SLIDES_MAKE: {R.METHODIST: C, R.DEPUTY_DIRECTOR: C},
+    # Personal data (152-ФЗ) only where a duty needs it (netspo_lib.privacy).
+    A.PERSONAL_DATA_READ: {
+        R.HEAD_OF_STUDIES: C,  # keeps the cards (R-4.4.b)
+        R.ENGINEER: C,  # loads the lists (R-4.2.c)
+        R.HR: C,  # staff records (R-4.3.a)
+        R.CURATOR: G,  # own group (R-4.7.a)
+        R.STUDENT: G,  # own card (R-4.8.a)
+        R.PARENT: G,  # own child (R-4.9.a)
+    },
 }
 
 # Actions that change data: the director and the deputy "read everything and edit nothing"

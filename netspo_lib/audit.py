@@ -71,6 +71,7 @@ ACTION_LABELS: dict[str, str] = {
     "group.course_transfer": "группа переведена на следующий курс",
     "group.graduate": "группа выпущена",
     # accounts and messages (netspo_lib.accounts, netspo_lib.messaging)
+    "personal_data.export": "выгружены персональные данные",
     "account.create": "учётная запись создана",
     "account.credentials_issued": "выданы реквизиты доступа",
     "account.password_reset": "пароль сброшен",
@@ -295,9 +296,10 @@ def events(
         query = query.where(_until(until))
     rows = session.execute(query).all()
     names = _Names(session, [r[0] for r in rows])
+    sees_personal = _PersonalVisibility(session, actor)
     records = []
     for ev, login, who in rows:
-        before, after = _shown(ev.before, ev.after)
+        before, after = _shown(ev.before, ev.after, sees_personal(ev.student_id))
         records.append(
             {
                 "Когда": fmt_datetime(ev.at),
@@ -355,19 +357,48 @@ def _fields(data: dict[str, Any] | None) -> list[str]:
     return [k for k in data if k != "id" and not k.endswith("_id")]
 
 
-def _text(data: dict[str, Any] | None, fields: list[str]) -> str:
+class _PersonalVisibility:
+    """Whether the reader may see personal data (СНИЛС, birth date, phone) in an event,
+    per student, asked once each (netspo_lib.privacy)."""
+
+    def __init__(self, session: Session, actor: Actor) -> None:
+        from netspo_lib.privacy import may_see
+
+        self._may_see = lambda student_id: may_see(session, actor, student_id=student_id)
+        self._college = self._may_see(None)
+        self._cache: dict[int, bool] = {}
+
+    def __call__(self, student_id: int | None) -> bool:
+        if self._college or student_id is None:
+            return self._college
+        if student_id not in self._cache:
+            self._cache[student_id] = self._may_see(student_id)
+        return self._cache[student_id]
+
+
+def _text(data: dict[str, Any] | None, fields: list[str], personal: bool = True) -> str:
     if not data:
         return ""
-    return "; ".join(f"{FIELD_LABELS.get(f, f)}: {_format(f, data.get(f))}" for f in fields)
+    from netspo_lib.privacy import PERSONAL_FIELDS, masked
+
+    def value(f: str) -> str:
+        if not personal and f in PERSONAL_FIELDS and data.get(f) not in (None, ""):
+            return masked(f, data.get(f))
+        return _format(f, data.get(f))
+
+    return "; ".join(f"{FIELD_LABELS.get(f, f)}: {value(f)}" for f in fields)
 
 
-def _shown(before: dict[str, Any] | None, after: dict[str, Any] | None) -> tuple[str, str]:
-    """«Было» and «Стало»: for a change only the fields that changed."""
+def _shown(
+    before: dict[str, Any] | None, after: dict[str, Any] | None, personal: bool = True
+) -> tuple[str, str]:
+    """«Было» and «Стало»: for a change only the fields that changed; personal fields
+    masked unless the reader may see them."""
     if before and after:
         changed = [f for f in _fields(after) if before.get(f) != after.get(f)]
         fields = changed or _fields(after)
-        return _text(before, fields), _text(after, fields)
-    return _text(before, _fields(before)), _text(after, _fields(after))
+        return _text(before, fields, personal), _text(after, fields, personal)
+    return _text(before, _fields(before), personal), _text(after, _fields(after), personal)
 
 
 class _Names:

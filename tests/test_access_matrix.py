@@ -36,6 +36,7 @@ EXPECTED: dict[Role, dict[Action, tuple[str, bool]]] = {
         A.MESSAGE_SEND: ("R-4.8.b", WIDE),
     },
     Role.CURATOR: {
+        A.PERSONAL_DATA_READ: ("R-4.7.a", OWN),
         A.JOURNAL_READ: ("R-4.7.a", OWN),
         A.STUDENT_CARD_READ: ("R-4.7.a", OWN),
         A.CREDENTIALS_ISSUE: ("R-4.7.c", OWN),
@@ -65,11 +66,13 @@ EXPECTED: dict[Role, dict[Action, tuple[str, bool]]] = {
         A.MESSAGE_SEND: ("R-4.6.a", WIDE),
     },
     Role.STUDENT: {
+        A.PERSONAL_DATA_READ: ("R-4.8.a", OWN),
         A.JOURNAL_READ: ("R-4.8.a", OWN),
         A.STUDENT_CARD_READ: ("R-4.8.a", OWN),
         A.MESSAGE_SEND: ("R-4.8.b", WIDE),
     },
     Role.PARENT: {
+        A.PERSONAL_DATA_READ: ("R-4.9.a", OWN),
         A.JOURNAL_READ: ("R-4.9.a", OWN),
         A.STUDENT_CARD_READ: ("R-4.9.a", OWN),
         A.MESSAGE_SEND: ("R-4.9.b", WIDE),
@@ -123,6 +126,7 @@ EXPECTED: dict[Role, dict[Action, tuple[str, bool]]] = {
         A.MESSAGE_SEND: ("R-4.9.b", WIDE),
     },
     Role.ENGINEER: {
+        A.PERSONAL_DATA_READ: ("R-4.2.c", WIDE),
         A.PERIOD_LOCK: ("R-4.2.e", WIDE),
         A.PERIOD_UNLOCK: ("R-4.2.e", WIDE),
         A.DATA_IMPORT: ("R-4.2.b", WIDE),
@@ -136,10 +140,12 @@ EXPECTED: dict[Role, dict[Action, tuple[str, bool]]] = {
         A.MESSAGE_SEND: ("R-4.1.g", WIDE),
     },
     Role.HR: {
+        A.PERSONAL_DATA_READ: ("R-4.3.a", WIDE),
         A.STAFF_EDIT: ("R-4.3.a", WIDE),
         A.MESSAGE_SEND: ("R-4.3.a", WIDE),
     },
     Role.HEAD_OF_STUDIES: {
+        A.PERSONAL_DATA_READ: ("R-4.4.b", WIDE),
         A.STUDENT_CARD_EDIT: ("R-4.4.b", WIDE),
         A.STUDENT_CARD_READ: ("R-4.4.e", WIDE),
         A.ORDERS_EDIT: ("R-4.4.a", WIDE),
