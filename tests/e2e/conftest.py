@@ -50,16 +50,24 @@ def demo_db_url(tmp_path_factory) -> str:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
-def voila_url(demo_db_url: str) -> Iterator[str]:
+def server_log(tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
+    """Where the Voila server writes its log (tests read it: no secrets in it)."""
+    return tmp_path_factory.mktemp("voila") / "voila.log"
+
+
+@pytest.fixture(scope="session")
+def voila_url(demo_db_url: str, server_log: Path) -> Iterator[str]:
     """A Voila server over ``dashboards/``, as ``make run`` starts it."""
     port = _free_port()
     env = {**os.environ, "NETSPO_DB_URL": demo_db_url}
+    env.pop("NETSPO_AS_LOGIN", None)
+    log = server_log.open("wb")
     proc = subprocess.Popen(
         voila_command("127.0.0.1", port),
         cwd=PROJECT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -69,7 +77,7 @@ def voila_url(demo_db_url: str) -> Iterator[str]:
             break
         except OSError:
             if proc.poll() is not None:
-                raise RuntimeError(proc.stderr.read().decode() if proc.stderr else "voila exited") from None
+                raise RuntimeError(server_log.read_text(errors="replace")) from None
             time.sleep(0.3)
     else:
         proc.kill()
@@ -80,6 +88,7 @@ def voila_url(demo_db_url: str) -> Iterator[str]:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+    log.close()
 
 
 @pytest.fixture(scope="session")

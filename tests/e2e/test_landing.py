@@ -92,3 +92,26 @@ def test_voila_serves_only_rendered_pages_not_sources(page, voila_url: str) -> N
     """Voila strips code cells: the page shows no Python source."""
     sign_in(page, voila_url, DEMO_LOGINS[Role.DIRECTOR])
     assert "from netspo_lib" not in page.content()
+
+
+def test_no_session_token_or_password_in_the_server_log_or_address(page, voila_url: str, server_log) -> None:  # type: ignore[no-untyped-def]
+    from netspo_lib.demo import DEMO_PASSWORD
+
+    sign_in(page, voila_url, DEMO_LOGINS[Role.CURATOR])
+    token = next(c["value"] for c in page.context.cookies() if c["name"] == "netspo_session")
+    cookie = next(c for c in page.context.cookies() if c["name"] == "netspo_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    assert token not in page.url and DEMO_PASSWORD not in page.url
+    log = server_log.read_text(errors="replace")
+    assert token not in log and DEMO_PASSWORD not in log
+    assert "Вход в систему: curator" in log  # the log does say who signed in
+
+
+@pytest.mark.parametrize(
+    "path", ["/voila/files/index.ipynb", "/voila/files/../pyproject.toml", "/voila/render/../README.md"]
+)
+def test_notebook_sources_and_project_files_are_not_served(page, voila_url: str, path: str) -> None:
+    sign_in(page, voila_url, DEMO_LOGINS[Role.DIRECTOR])
+    response = page.request.get(f"{voila_url}{path}")
+    assert response.status in (403, 404), (path, response.status)
+    assert "netspo_lib" not in response.text()
