@@ -3,7 +3,9 @@
 A run is a dry run unless ``commit=True``. Every row is validated before anything is
 written; if any row has a problem nothing is written. Each run, dry or not, is kept in
 :class:`~netspo_lib.models.ImportRun` and in the audit trail. Nothing here commits: the
-caller's transaction holds the whole import.
+caller's transaction holds the whole import. The rows are written inside a savepoint: a
+write that fails half-way (a refusal of the database, a domain rule) is undone whole and
+the run is still recorded, «прервано» with the reason (issue 4).
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from netspo_lib import audit
+from netspo_lib import audit, refusals
 from netspo_lib import models as m
 from netspo_lib.access import Action, Actor, Resource, require
 from netspo_lib.clock import now
@@ -103,6 +106,10 @@ def _validate(session: Session, actor: Actor, kind: Kind, path: Path, result: Im
                 values[column.key] = convert(column, raw.get(column.key))
             except NetspoError as exc:
                 problems.append(Problem(row_no, column.title, exc.message))
+            except (ValueError, OverflowError, TypeError):  # «inf», «²»: not a value of the type
+                problems.append(
+                    Problem(row_no, column.title, f"Значение «{_cut(raw.get(column.key))}» не распознано.")
+                )
         converted.append((row_no, values, problems))
     planned = kind.plan(session, actor, [(r, v, bool(p)) for r, v, p in converted])
     for (row_no, values, problems), (action, existing_id, changes, more) in zip(
@@ -111,6 +118,11 @@ def _validate(session: Session, actor: Actor, kind: Kind, path: Path, result: Im
         problems = problems + [Problem(row_no, col, msg) for col, msg in more]
         result.problems.extend(problems)
         result.rows.append(RowPlan(row_no, REFUSED if problems else action, values, existing_id, changes))
+
+
+def _cut(raw: object) -> str:
+    text = str(raw)
+    return text if len(text) <= 40 else text[:40] + "…"
 
 
 def run_import(
@@ -128,6 +140,10 @@ def run_import(
     the domain functions (students by :func:`netspo_lib.movement.enroll`), so the same
     rules hold as when a card is entered by hand. Importing the same file again plans
     no changes: rows are matched by the kind's natural key.
+
+    ``progress(done, total)`` is called as rows are written, with ``done`` growing up to
+    ``total``. A write that fails is rolled back to the savepoint: the result then has
+    ``committed`` False and a problem saying why, and the history row says «прервано».
     """
     spec = _kind(kind)
     require(session, actor, Action.DATA_IMPORT, Resource(college_id=actor.college_id, description=spec.title))
@@ -137,33 +153,45 @@ def run_import(
     started = now()
     result = ImportResult(spec.name, path.name, hashlib.sha256(path.read_bytes()).hexdigest())
     _validate(session, actor, spec, path, result)
+    # The history row goes first: on SQLite its INSERT opens the transaction, so that the
+    # savepoint below is nested in the caller's transaction and not its outermost level.
+    run = m.ImportRun(
+        college_id=actor.college_id, account_id=actor.account_id, kind=spec.name,
+        file_name=path.name[:300], file_sha256=result.sha256, started_at=started,
+        outcome=ImportOutcome.FAILED, rows_total=len(result.rows),
+    )  # fmt: skip
+    session.add(run)
+    session.flush()
     outcome = ImportOutcome.DRY_RUN
     if result.problems:
         outcome = ImportOutcome.REFUSED
     elif commit:
         todo = [r for r in result.rows if r.action in (INSERT, UPDATE)]
-        spec.write(session, actor, todo, progress)
-        result.committed = True
-        outcome = ImportOutcome.COMMITTED
+        # The rows go in a savepoint: a failure in the middle undoes them all, and the
+        # history row below still records the failed run (issue 4: all or nothing).
+        savepoint = session.begin_nested()
+        try:
+            spec.write(session, actor, todo, progress)
+            savepoint.commit()
+            result.committed = True
+            outcome = ImportOutcome.COMMITTED
+        except (NetspoError, DBAPIError) as exc:
+            savepoint.rollback()
+            if isinstance(exc, NetspoError):
+                message = exc.message
+            else:
+                message = refusals.explain_db_error(exc) or "база данных отклонила запись."
+            result.problems.append(Problem(0, "", f"Загрузка прервана, ничего не записано: {message}"))
+            outcome = ImportOutcome.FAILED
     if progress is not None and not result.committed:
         progress(len(result.rows), len(result.rows))
-    run = m.ImportRun(
-        college_id=actor.college_id,
-        account_id=actor.account_id,
-        kind=spec.name,
-        file_name=path.name[:300],
-        file_sha256=result.sha256,
-        started_at=started,
-        finished_at=now(),
-        outcome=outcome,
-        rows_total=len(result.rows),
-        inserted=result.count(INSERT),
-        updated=result.count(UPDATE),
-        unchanged=result.count(UNCHANGED),
-        refused=result.count(REFUSED),
-        message="\n".join(str(p) for p in result.problems[:50]) or None,
-    )
-    session.add(run)
+    run.finished_at = now()
+    run.outcome = outcome
+    run.inserted = result.count(INSERT)
+    run.updated = result.count(UPDATE)
+    run.unchanged = result.count(UNCHANGED)
+    run.refused = result.count(REFUSED)
+    run.message = "\n".join(str(p) for p in result.problems[:50]) or None
     session.flush()
     result.run_id = run.id
     audit.record(

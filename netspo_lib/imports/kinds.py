@@ -18,6 +18,8 @@ from netspo_lib.access import Action, Actor
 from netspo_lib.clock import fmt_date, now, today
 from netspo_lib.enums import FundingBasis, GroupStatus, OrderKind, ParentRelation, RoomKind, StudyForm
 from netspo_lib.errors import NetspoError
+from netspo_lib.imports.kinds_journal import JOURNAL_KINDS
+from netspo_lib.imports.kinds_study import STUDY_KINDS
 from netspo_lib.imports.spec import Column, Kind, norm_text
 from netspo_lib.models.people import full_name
 from netspo_lib.snils import format_snils
@@ -908,7 +910,9 @@ STAFF = Kind(
     rows=_staff_rows,
 )
 
-KINDS: dict[str, Kind] = {k.name: k for k in (STUDENTS, ROOMS, GROUPS, PARENTS, STAFF)}
+KINDS: dict[str, Kind] = {
+    k.name: k for k in (STUDENTS, ROOMS, GROUPS, PARENTS, STAFF, *STUDY_KINDS, *JOURNAL_KINDS)
+}
 
 
 def kind_by_name(name: str) -> Kind:
