@@ -550,9 +550,15 @@ def violations(
     return frame
 
 
+def code_ru(code: str) -> str:
+    """«Д-7»: a deadline's code as users read it (the code itself stays «D-7»)."""
+    return code.replace("D-", "Д-", 1)
+
+
 def to_russian(frame: pd.DataFrame) -> pd.DataFrame:
     """The same table with Russian headings and dates as dd.mm.yyyy, for screens and files."""
     out = frame.rename(columns=COLUMNS_RU).copy()
+    out["Срок"] = out["Срок"].map(code_ru)
     for column in ("Срок исполнения", "Исполнено"):
         out[column] = out[column].map(lambda d: fmt_date(d) if isinstance(d, date) else "")
     return out
@@ -569,5 +575,6 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
             "Наибольшее опоздание, раб. дней": grouped["days_late"].max(),
         }
     )
+    table.index = table.index.map(code_ru)
     table.index.name = "Срок"
     return table.reset_index()

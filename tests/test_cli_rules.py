@@ -41,7 +41,7 @@ def test_deadlines_as_the_default_engineer_writes_a_russian_table(capsys, demo_u
     code, stdout, _ = run(capsys, "deadlines", "--on", "10.07.2026", "--out", str(out), "--db", demo_url)
     assert code == 0
     assert "Нарушения сроков на 10.07.2026" in stdout
-    assert "D-7" in stdout and "D-8" in stdout
+    assert "Д-7" in stdout and "Д-8" in stdout  # the codes as users read them
     sheet = openpyxl.load_workbook(out).active
     header = [c.value for c in sheet[4]]
     assert header[:4] == ["Срок", "Требование", "Что", "Ответственный"]
