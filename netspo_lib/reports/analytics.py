@@ -1,0 +1,1085 @@
+"""The dashboards' queries, aggregated in the database (R-4.11.c, R-6.2, R-6.4, R-4.1.e,
+R-4.7.d, R-5.3, R-4.11.a).
+
+Every function takes the acting user and the filters of the dashboards (academic year,
+period, department, specialty, course, group) and returns a small ``pandas.DataFrame``
+of already aggregated rows: the ``GROUP BY`` runs in SQL, only one row per unit (a
+department, a group, a week …) comes back to Python, where :func:`metrics.from_counts`
+turns the counts into успеваемость, качество, СОУ and средний балл (one formula for the
+SQL and the analysts' path).
+
+Access: the scope is computed by :func:`scope_groups` with the dashboard's action
+(``DASHBOARD_PERFORMANCE``, ``DASHBOARD_ATTENDANCE`` …) through :func:`access.require`:
+a department head sees the own department, a curator the own group, the deputy
+director the college; asking for a group or a department out of reach is refused.
+
+Every identifier a user can choose (the dimension ``by``, a sort column, a metric, a
+frequency) is checked against an allow-list and refused in Russian; every filter value
+must be a whole number and is passed to the database as a bound parameter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased
+
+from netspo_lib import models as m
+from netspo_lib.access import POLICY, Action, Actor, Reach, Resource, allowed, require
+from netspo_lib.enums import ActivityKind, AttendanceCode, FinalResult, Role, StudentStatus
+from netspo_lib.errors import NetspoError
+from netspo_lib.messaging import unanswered_questions
+from netspo_lib.models.people import full_name
+from netspo_lib.reports.metrics import from_counts
+from netspo_lib.reports.performance import readable_groups
+
+RESULTS = [r.value for r in FinalResult]
+FAILING = (FinalResult.TWO, FinalResult.NOT_ATTESTED, FinalResult.FAIL)
+MISSED = (AttendanceCode.EXCUSED, AttendanceCode.SICK, AttendanceCode.UNEXCUSED)
+EXCUSED = (AttendanceCode.EXCUSED, AttendanceCode.SICK)
+FAMILY = (Role.STUDENT, Role.PARENT)
+
+# Allow-lists of what a user may choose, with the Russian names shown in refusals and menus.
+DIMENSIONS: dict[str, str] = {
+    "college": "колледж",
+    "department": "отделение",
+    "specialty": "специальность",
+    "course": "курс",
+    "group": "группа",
+    "student": "студент",
+}
+TREND_DIMENSIONS = {k: v for k, v in DIMENSIONS.items() if k != "student"}
+METRICS: dict[str, str] = {
+    "students_progress_pct": "Успеваемость (по студентам), %",
+    "students_quality_pct": "Качество (по студентам), %",
+    "progress_pct": "Успеваемость, %",
+    "quality_pct": "Качество, %",
+    "sou_pct": "СОУ, %",
+    "mean": "Средний балл",
+}
+MATRIX_METRICS = {k: METRICS[k] for k in ("quality_pct", "mean", "progress_pct", "sou_pct")}
+FREQUENCIES: dict[str, str] = {"day": "по дням", "week": "по неделям", "month": "по месяцам"}
+LOGIN_FREQUENCIES: dict[str, str] = {"day": "по дням", "week": "по неделям", "month": "по месяцам"}
+ATTENDANCE_COLUMNS: dict[str, str] = {
+    "missed_hours": "Пропущено, ч",
+    "excused_hours": "По уважительной причине, ч",
+    "sick_hours": "В т. ч. по болезни, ч",
+    "unexcused_hours": "Без уважительной причины, ч",
+    "late": "Опозданий",
+    "full_days": "Пропущено полных дней",
+    "students": "Студентов",
+    "unexcused_per_student": "Без уважительной на студента, ч",
+}
+ATTENDANCE_SORTS = {**ATTENDANCE_COLUMNS, "label": "название"}
+# The reasons of absence in the order charts stack them (R-4.7.b, the Metrics section).
+REASONS: dict[str, str] = {
+    AttendanceCode.EXCUSED.value: "УП — уважительная причина",
+    AttendanceCode.SICK.value: "Б — болезнь",
+    AttendanceCode.UNEXCUSED.value: "НП — без уважительной причины",
+    AttendanceCode.LATE.value: "ОП — опоздание",
+    AttendanceCode.EXEMPT.value: "ОСВ — освобождён",
+}
+PERFORMANCE_COLUMNS_RU: dict[str, str] = {
+    "label": "Подразделение",
+    "group": "Группа",
+    "students": "Студентов",
+    "progressing": "Успевающих",
+    "quality_students": "На «4» и «5»",
+    **{f"n_{r.value}": f"«{r.label}»" for r in FinalResult},
+    "n": "Учтено оценок",
+    **METRICS,
+}
+
+# --------------------------------------------------------------------------- checks
+
+
+def _short(value: object) -> str:
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def choose(value: object, allowed_values: dict[str, str], what: str) -> str:
+    """``value`` if it is one of ``allowed_values``; otherwise a Russian refusal naming the
+    choices (never interpolated into SQL: the key only selects prepared expressions)."""
+    if isinstance(value, str) and value in allowed_values:
+        return value
+    names = ", ".join(f"«{v}»" for v in allowed_values.values())
+    raise NetspoError(f"Недопустимое значение {what}: «{_short(value)}». Допустимые значения: {names}.")
+
+
+def as_id(value: object, what: str) -> int | None:
+    """A filter value as a whole number (None: no filter); anything else, e.g. a fragment
+    of SQL typed into an address, is refused in Russian."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise NetspoError(f"Неверное значение фильтра «{what}»: «{_short(value)}».")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    raise NetspoError(f"Неверное значение фильтра «{what}»: «{_short(value)}» — ожидается номер.")
+
+
+def _course(value: object) -> int | None:
+    course = as_id(value, "курс")
+    if course is not None and not 1 <= course <= 5:
+        raise NetspoError(f"Неверный курс: {course} (ожидается от 1 до 5).")
+    return course
+
+
+def scope_groups(
+    session: Session,
+    actor: Actor,
+    action: Action,
+    *,
+    department_id: object = None,
+    specialty_id: object = None,
+    course: object = None,
+    group_id: object = None,
+) -> list[int]:
+    """Ids of the groups the filters select, within what ``action`` lets the actor see.
+
+    A named group or department is checked with :func:`require` (out of reach: refused);
+    without them the whole college when the actor reaches it, else the groups of the
+    actor's grants (:func:`readable_groups`, which refuses when there are none).
+    """
+    group = as_id(group_id, "группа")
+    department = as_id(department_id, "отделение")
+    specialty = as_id(specialty_id, "специальность")
+    course_no = _course(course)
+    g = m.Group
+    query = sa.select(g.id).where(g.college_id == actor.college_id)
+    if group is not None:
+        require(session, actor, action, Resource(group_id=group, description=f"группа № {group}"))
+        query = query.where(g.id == group)
+    if department is not None:
+        if group is None:
+            require(session, actor, action, Resource(department_id=department, description="отделение"))
+        query = query.where(g.department_id == department)
+    college = Resource(college_id=actor.college_id)
+    if group is None and department is None and not allowed(session, actor, action, college):
+        query = query.where(g.id.in_(_reachable_groups(session, actor, action)))
+    if specialty is not None:
+        query = query.where(g.specialty_id == specialty)
+    if course_no is not None:
+        query = query.where(g.course == course_no)
+    return list(session.scalars(query.order_by(g.name)))
+
+
+def _reachable_groups(session: Session, actor: Actor, action: Action) -> list[int]:
+    """The groups of the actor's grants under ``action`` when it does not reach the college.
+
+    A department grant is checked once on its department (then all its groups are in
+    reach, as :func:`access.allowed` decides for each of them); a group grant on its
+    group. Other kinds of reach fall back to checking every group of the college."""
+    rules = POLICY.get(action, {})
+    reaches = {rules.get(grant.role) for grant in actor.grants} - {None}
+    if reaches - {Reach.GRANT, Reach.COLLEGE}:
+        return readable_groups(session, actor, None, action)
+    found: set[int] = set()
+    for grant in actor.grants:
+        if rules.get(grant.role) != Reach.GRANT or grant.college_id != actor.college_id:
+            continue
+        if grant.department_id is not None and grant.group_id is None and grant.student_id is None:
+            resource = Resource(department_id=grant.department_id, description="отделение")
+            if allowed(session, actor, action, resource):
+                found.update(
+                    session.scalars(
+                        sa.select(m.Group.id).where(
+                            m.Group.department_id == grant.department_id,
+                            m.Group.college_id == actor.college_id,
+                        )
+                    )
+                )
+        elif grant.group_id is not None and allowed(
+            session, actor, action, Resource(group_id=grant.group_id)
+        ):
+            found.add(grant.group_id)
+    if not found:  # nothing within reach: refuse, naming the right
+        require(session, actor, action, Resource(college_id=actor.college_id, description="колледж"))
+    return sorted(found)
+
+
+def _period(session: Session, actor: Actor, period_id: object) -> m.StudyPeriod:
+    pid = as_id(period_id, "период")
+    if pid is None:
+        raise NetspoError("Выберите учебный период.")
+    period = session.execute(
+        sa.select(m.StudyPeriod)
+        .join(m.AcademicYear, m.AcademicYear.id == m.StudyPeriod.academic_year_id)
+        .where(m.StudyPeriod.id == pid, m.AcademicYear.college_id == actor.college_id)
+    ).scalar_one_or_none()
+    if period is None:
+        raise NetspoError(f"Учебный период № {pid} не найден.")
+    return period
+
+
+def _date_range(
+    session: Session, actor: Actor, *, period_id: object = None, academic_year_id: object = None
+) -> tuple[date | None, date | None]:
+    """The dates of a period (or else of an academic year) of the actor's college; (None,
+    None) when neither is chosen."""
+    if period_id is not None:
+        period = _period(session, actor, period_id)
+        return period.starts_on, period.ends_on
+    if academic_year_id is not None:
+        yid = as_id(academic_year_id, "учебный год")
+        year = session.execute(
+            sa.select(m.AcademicYear).where(
+                m.AcademicYear.id == yid, m.AcademicYear.college_id == actor.college_id
+            )
+        ).scalar_one_or_none()
+        if year is None:
+            raise NetspoError(f"Учебный год № {yid} не найден.")
+        return year.starts_on, year.ends_on
+    return None, None
+
+
+# --------------------------------------------------------------------------- SQL pieces
+
+
+def _bucket(session: Session, column: sa.ColumnElement, freq: str) -> sa.ColumnElement:
+    """The first day of the ISO week (Monday), the month, or the day of a date/datetime."""
+    if session.get_bind().dialect.name == "sqlite":
+        if freq == "week":
+            return sa.func.date(column, "weekday 0", "-6 days")
+        if freq == "month":
+            return sa.func.date(column, "start of month")
+        return sa.func.date(column)
+    if freq == "day":
+        return sa.cast(column, sa.Date)
+    return sa.cast(sa.func.date_trunc(freq, column), sa.Date)
+
+
+def _as_date(value: object) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _count_columns(result: sa.ColumnElement) -> list[sa.ColumnElement]:
+    return [sa.func.sum(sa.case((result == r, 1), else_=0)).label(f"n_{r}") for r in RESULTS]
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """The columns and joins of one dimension over a base that has a group id column."""
+
+    columns: list[sa.ColumnElement]
+    joins: list[tuple[Any, sa.ColumnElement[bool]]]
+
+
+def _unit(by: str, group_col: sa.ColumnElement, student_col: sa.ColumnElement | None = None) -> _Unit:
+    g = m.Group
+    if by == "college":
+        return _Unit([], [])
+    if by == "student":
+        assert student_col is not None
+        st = aliased(m.Student)
+        return _Unit(
+            [
+                student_col.label("key"),
+                m.Person.last_name,
+                m.Person.first_name,
+                m.Person.middle_name,
+                g.name.label("group"),
+            ],
+            [(st, st.id == student_col), (m.Person, m.Person.id == st.person_id), (g, g.id == st.group_id)],
+        )
+    joins: list[tuple[Any, sa.ColumnElement[bool]]] = [(g, g.id == group_col)]
+    if by == "department":
+        joins.append((m.Department, m.Department.id == g.department_id))
+        return _Unit([m.Department.id.label("key"), m.Department.name.label("label")], joins)
+    if by == "specialty":
+        joins.append((m.Specialty, m.Specialty.id == g.specialty_id))
+        label = (m.Specialty.code + " " + m.Specialty.name).label("label")
+        return _Unit([m.Specialty.id.label("key"), label], joins)
+    if by == "course":
+        return _Unit([g.course.label("key")], joins)
+    return _Unit([g.id.label("key"), g.name.label("label")], joins)
+
+
+def _apply(query: sa.Select, unit: _Unit) -> sa.Select:
+    for table, on in unit.joins:
+        query = query.join(table, on)
+    return query
+
+
+def _labels(frame: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Finish the ``label`` column in Python (course numbers, students' full names)."""
+    if frame.empty:
+        return frame
+    if by == "college":
+        frame.insert(0, "key", 0)
+        frame.insert(1, "label", "Все группы")
+    elif by == "course":
+        frame.insert(1, "label", [f"{int(k)} курс" for k in frame["key"]])
+    elif by == "student":
+        names = [
+            full_name(a, b, c)
+            for a, b, c in zip(frame["last_name"], frame["first_name"], frame["middle_name"], strict=True)
+        ]
+        frame = frame.drop(columns=["last_name", "first_name", "middle_name"])
+        frame.insert(1, "label", names)
+    return frame
+
+
+# --------------------------------------------------------------------------- performance
+
+
+def _per_student(group_ids: Sequence[int], period_ids: Sequence[int] | None) -> sa.Subquery:
+    """One row per period × student: the count of each result and of failing, «3», «4»/«5»
+    and counted results (all but «осв.»); only students still enrolled when the period
+    ended (the Metrics section)."""
+    fg, st, per = m.FinalGrade, m.Student, m.StudyPeriod
+    result = fg.result
+    query = (
+        sa.select(
+            fg.period_id,
+            fg.student_id,
+            st.group_id,
+            *_count_columns(result),
+            sa.func.sum(sa.case((result.in_(FAILING), 1), else_=0)).label("fails"),
+            sa.func.sum(sa.case((result == FinalResult.THREE, 1), else_=0)).label("threes"),
+            sa.func.sum(sa.case((result.in_((FinalResult.FIVE, FinalResult.FOUR)), 1), else_=0)).label(
+                "goods"
+            ),
+            sa.func.sum(sa.case((result != FinalResult.EXEMPT, 1), else_=0)).label("counted"),
+        )
+        .join(st, st.id == fg.student_id)
+        .join(per, per.id == fg.period_id)
+        .where(st.group_id.in_(list(group_ids)), sa.or_(st.left_on.is_(None), st.left_on > per.ends_on))
+        .group_by(fg.period_id, fg.student_id, st.group_id)
+    )
+    if period_ids is not None:
+        query = query.where(fg.period_id.in_(list(period_ids)))
+    return query.subquery("per_student")
+
+
+def _performance_query(ps: sa.Subquery, unit: _Unit, with_period: bool) -> sa.Select:
+    has_results = ps.c.counted > 0
+    progressing = sa.and_(has_results, ps.c.fails == 0)
+    quality = sa.and_(progressing, ps.c.threes == 0, ps.c.goods > 0)
+    keys = [ps.c.period_id] if with_period else []
+    query = sa.select(
+        *keys,
+        *unit.columns,
+        sa.func.sum(sa.case((has_results, 1), else_=0)).label("students"),
+        sa.func.sum(sa.case((progressing, 1), else_=0)).label("progressing"),
+        sa.func.sum(sa.case((quality, 1), else_=0)).label("quality_students"),
+        *[sa.func.sum(ps.c[f"n_{r}"]).label(f"n_{r}") for r in RESULTS],
+    ).select_from(ps)
+    query = _apply(query, unit)
+    group_by = [*keys, *unit.columns]
+    return query.group_by(*group_by) if group_by else query
+
+
+def _with_metrics(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for row in rows:
+        counts = {r: int(row.get(f"n_{r}") or 0) for r in RESULTS}
+        metrics = from_counts(counts)
+        students = int(row.get("students") or 0)
+        progressing = int(row.get("progressing") or 0)
+        quality = int(row.get("quality_students") or 0)
+        out.append(
+            {
+                **row,
+                "students": students,
+                "progressing": progressing,
+                "quality_students": quality,
+                **{f"n_{r}": counts[r] for r in RESULTS},
+                "n": metrics.n,
+                "students_progress_pct": 100.0 * progressing / students if students else None,
+                "students_quality_pct": 100.0 * quality / students if students else None,
+                "progress_pct": metrics.progress_pct,
+                "quality_pct": metrics.quality_pct,
+                "sou_pct": metrics.sou_pct,
+                "mean": metrics.mean,
+            }
+        )
+    return out
+
+
+def _performance_columns(by: str) -> list[str]:
+    head = ["key", "label", *(["group"] if by == "student" else [])]
+    tail = ["students", "progressing", "quality_students", *[f"n_{r}" for r in RESULTS], "n", *METRICS]
+    return head + tail
+
+
+def performance_by(
+    session: Session,
+    actor: Actor,
+    *,
+    period_id: int,
+    by: str = "department",
+    department_id: int | None = None,
+    specialty_id: int | None = None,
+    course: int | None = None,
+    group_id: int | None = None,
+) -> pd.DataFrame:
+    """Performance of a period per unit ``by`` (college, department, specialty, course,
+    group, student) within the filters (R-4.11.c, R-6.2, R-6.4 consolidated reports).
+
+    Columns: ``key`` (the unit's id, or the course), ``label`` (its Russian name; for
+    students also ``group``), ``students`` (students with a counted result),
+    ``progressing`` and ``quality_students`` (the Metrics section's totals over several
+    disciplines, which count students: успевающий — no «2», «н/а» or «незачёт»; качественный
+    — besides, every graded result is «4» or «5»), ``n_5`` … ``n_exempt`` (results), and the
+    metrics of the results by :func:`metrics.from_counts`: ``n``, ``progress_pct``,
+    ``quality_pct``, ``sou_pct``, ``mean``; ``students_progress_pct`` and
+    ``students_quality_pct`` are the shares of students. Undefined metrics are None.
+    """
+    by = choose(by, DIMENSIONS, "разреза")
+    period = _period(session, actor, period_id)
+    groups = scope_groups(
+        session,
+        actor,
+        Action.DASHBOARD_PERFORMANCE,
+        department_id=department_id,
+        specialty_id=specialty_id,
+        course=course,
+        group_id=group_id,
+    )
+    columns = _performance_columns(by)
+    if not groups:
+        return pd.DataFrame(columns=columns)
+    ps = _per_student(groups, [period.id])
+    query = _performance_query(ps, _unit(by, ps.c.group_id, ps.c.student_id), with_period=False)
+    rows = [dict(r._mapping) for r in session.execute(query)]
+    rows = [r for r in rows if r.get("students") or any(r.get(f"n_{x}") for x in RESULTS)]
+    frame = pd.DataFrame(_with_metrics(rows))
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    frame = _labels(frame, by)
+    sort = ["group", "label"] if by == "student" else (["key"] if by == "course" else ["label"])
+    return frame[columns].sort_values(sort, ignore_index=True)
+
+
+def performance_trend(
+    session: Session,
+    actor: Actor,
+    *,
+    by: str = "college",
+    department_id: int | None = None,
+    specialty_id: int | None = None,
+    course: int | None = None,
+    group_id: int | None = None,
+) -> pd.DataFrame:
+    """The metrics of :func:`performance_by` for every period of every academic year in the
+    database (multi-year trends, R-6.2), one row per period × unit, in time order.
+
+    Extra columns: ``period_id``, ``academic_year``, ``period`` (its name) and ``title``
+    («2025/2026, 1 семестр»). Only periods with results appear.
+    """
+    by = choose(by, TREND_DIMENSIONS, "разреза")
+    groups = scope_groups(
+        session,
+        actor,
+        Action.DASHBOARD_PERFORMANCE,
+        department_id=department_id,
+        specialty_id=specialty_id,
+        course=course,
+        group_id=group_id,
+    )
+    head = ["period_id", "academic_year", "period", "title"]
+    columns = head + _performance_columns(by)
+    if not groups:
+        return pd.DataFrame(columns=columns)
+    ps = _per_student(groups, None)
+    query = _performance_query(ps, _unit(by, ps.c.group_id), with_period=True)
+    frame = pd.DataFrame(_with_metrics([dict(r._mapping) for r in session.execute(query)]))
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    frame = _labels(frame, by)
+    per, year = m.StudyPeriod, m.AcademicYear
+    periods = pd.DataFrame(
+        [
+            dict(r._mapping)
+            for r in session.execute(
+                sa.select(
+                    per.id.label("period_id"),
+                    year.name.label("academic_year"),
+                    per.name.label("period"),
+                    year.starts_on.label("year_start"),
+                    per.starts_on,
+                    per.number,
+                )
+                .join(year, year.id == per.academic_year_id)
+                .where(year.college_id == actor.college_id)
+            )
+        ]
+    )
+    periods["title"] = periods["academic_year"] + ", " + periods["period"]
+    # The year's own grade («Учебный год», number 0) after its semesters.
+    periods["order"] = periods["number"].where(periods["number"] > 0, 99)
+    frame = frame.merge(periods, on="period_id")
+    frame = frame.sort_values(["year_start", "order", "starts_on", "label"], ignore_index=True)
+    return frame[columns]
+
+
+def discipline_matrix(
+    session: Session,
+    actor: Actor,
+    *,
+    period_id: int,
+    department_id: int | None = None,
+    specialty_id: int | None = None,
+    course: int | None = None,
+    group_id: int | None = None,
+) -> pd.DataFrame:
+    """One row per group × discipline of the period (a heat map's cells): the result counts
+    and the metrics of :func:`metrics.from_counts` (for one discipline, the Metrics section
+    counts results). Columns: group_id, group, index, discipline, n_5 … n_exempt, n,
+    progress_pct, quality_pct, sou_pct, mean."""
+    period = _period(session, actor, period_id)
+    groups = scope_groups(
+        session,
+        actor,
+        Action.DASHBOARD_PERFORMANCE,
+        department_id=department_id,
+        specialty_id=specialty_id,
+        course=course,
+        group_id=group_id,
+    )
+    metric_columns = ["n", "progress_pct", "quality_pct", "sou_pct", "mean"]
+    columns = ["group_id", "group", "index", "discipline", *[f"n_{r}" for r in RESULTS], *metric_columns]
+    if not groups:
+        return pd.DataFrame(columns=columns)
+    fg, st, per, g, item = m.FinalGrade, m.Student, m.StudyPeriod, m.Group, m.CurriculumItem
+    query = (
+        sa.select(
+            g.id.label("group_id"),
+            g.name.label("group"),
+            item.index.label("index"),
+            item.name.label("discipline"),
+            *_count_columns(fg.result),
+        )
+        .select_from(fg)
+        .join(st, st.id == fg.student_id)
+        .join(per, per.id == fg.period_id)
+        .join(g, g.id == st.group_id)
+        .join(item, item.id == fg.curriculum_item_id)
+        .where(
+            fg.period_id == period.id,
+            st.group_id.in_(groups),
+            sa.or_(st.left_on.is_(None), st.left_on > per.ends_on),
+        )
+        .group_by(g.id, g.name, item.index, item.name)
+        .order_by(g.name, item.index)
+    )
+    rows = _with_metrics([dict(r._mapping) for r in session.execute(query)])
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    return pd.DataFrame(rows)[columns]
+
+
+def matrix_pivot(frame: pd.DataFrame, metric: str = "quality_pct") -> pd.DataFrame:
+    """The heat map's table: groups × «index name» of disciplines, values of ``metric``
+    (one of :data:`MATRIX_METRICS`)."""
+    metric = choose(metric, MATRIX_METRICS, "показателя")
+    if frame.empty:
+        return pd.DataFrame()
+    data = frame.assign(column=frame["index"] + " " + frame["discipline"])
+    table = data.pivot_table(index="group", columns="column", values=metric, aggfunc="first", dropna=False)
+    return table.sort_index().reindex(sorted(table.columns), axis=1)
+
+
+def student_detail(session: Session, actor: Actor, *, period_id: int, student_id: int) -> pd.DataFrame:
+    """The final results of one student in a period, discipline by discipline (the last
+    step of the drill-down college → department → group → student)."""
+    period = _period(session, actor, period_id)
+    sid = as_id(student_id, "студент")
+    require(session, actor, Action.DASHBOARD_PERFORMANCE, Resource(student_id=sid, description="студент"))
+    fg, item = m.FinalGrade, m.CurriculumItem
+    rows = session.execute(
+        sa.select(item.index, item.name, fg.result, fg.set_at)
+        .join(item, item.id == fg.curriculum_item_id)
+        .where(fg.student_id == sid, fg.period_id == period.id)
+        .order_by(item.index)
+    )
+    return pd.DataFrame(
+        [[index, name, FinalResult(result).label, set_at.date()] for index, name, result, set_at in rows],
+        columns=["Индекс", "Дисциплина", "Итоговая оценка", "Выставлена"],
+    )
+
+
+# --------------------------------------------------------------------------- attendance
+
+
+def _lesson_scope(group_ids: Sequence[int], start: date | None, end: date | None) -> list[Any]:
+    cond: list[Any] = [m.Lesson.group_id.in_(list(group_ids))]
+    if start is not None:
+        cond.append(m.Lesson.lesson_date >= start)
+    if end is not None:
+        cond.append(m.Lesson.lesson_date <= end)
+    return cond
+
+
+def _hours(codes: Sequence[AttendanceCode]) -> sa.ColumnElement:
+    a = m.Attendance
+    return sa.func.coalesce(sa.func.sum(sa.case((a.code.in_(codes), a.hours), else_=0)), 0)
+
+
+def _attendance_groups(
+    session: Session, actor: Actor, filters: dict[str, Any]
+) -> tuple[list[int], date | None, date | None]:
+    start, end = _date_range(
+        session, actor, period_id=filters.pop("period_id"), academic_year_id=filters.pop("academic_year_id")
+    )
+    groups = scope_groups(session, actor, Action.DASHBOARD_ATTENDANCE, **filters)
+    return groups, start, end
+
+
+def attendance_over_time(
+    session: Session,
+    actor: Actor,
+    *,
+    freq: str = "week",
+    period_id: int | None = None,
+    academic_year_id: int | None = None,
+    department_id: int | None = None,
+    specialty_id: int | None = None,
+    course: int | None = None,
+    group_id: int | None = None,
+) -> pd.DataFrame:
+    """Hours missed by reason per day, ISO week (``freq="week"``, the bucket is its Monday) or
+    month (the bucket is its first day) in the filtered scope and dates (R-4.7.b, R-6.4).
+
+    Columns: bucket (date), code (an :class:`AttendanceCode` value), reason (Russian),
+    hours (academic hours), events (rows: for «ОП» the number of lateness)."""
+    freq = choose(freq, FREQUENCIES, "периодичности")
+    groups, start, end = _attendance_groups(
+        session,
+        actor,
+        dict(
+            period_id=period_id,
+            academic_year_id=academic_year_id,
+            department_id=department_id,
+            specialty_id=specialty_id,
+            course=course,
+            group_id=group_id,
+        ),
+    )
+    columns = ["bucket", "code", "reason", "hours", "events"]
+    if not groups:
+        return pd.DataFrame(columns=columns)
+    a, ls = m.Attendance, m.Lesson
+    bucket = _bucket(session, ls.lesson_date, freq).label("bucket")
+    query = (
+        sa.select(bucket, a.code, sa.func.sum(a.hours).label("hours"), sa.func.count().label("events"))
+        .join(ls, ls.id == a.lesson_id)
+        .where(*_lesson_scope(groups, start, end))
+        .group_by(bucket, a.code)
+        .order_by(bucket, a.code)
+    )
+    rows = [
+        [_as_date(b), AttendanceCode(code).value, REASONS[AttendanceCode(code).value], int(h or 0), int(n)]
+        for b, code, h, n in session.execute(query)
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def rebucket(frame: pd.DataFrame, freq: str) -> pd.DataFrame:
+    """Daily rows of :func:`attendance_over_time` summed per ISO week or month (a few hundred
+    aggregated rows: one query serves both charts)."""
+    freq = choose(freq, FREQUENCIES, "периодичности")
+    if frame.empty or freq == "day":
+        return frame
+    days = pd.to_datetime(frame["bucket"])
+    if freq == "week":
+        start = days - pd.to_timedelta(days.dt.weekday, unit="D")
+    else:
+        start = days.dt.to_period("M").dt.start_time
+    out = (
+        frame.assign(bucket=start.dt.date)
+        .groupby(["bucket", "code", "reason"], as_index=False, sort=True)[["hours", "events"]]
+        .sum()
+    )
+    return out[["bucket", "code", "reason", "hours", "events"]]
+
+
+def _full_days(group_ids: Sequence[int], start: date | None, end: date | None) -> sa.Subquery:
+    """(student_id, group_id, full_days): days on which the student missed every lesson the
+    student had (the group's lessons and those of the student's subgroups). Starts from the
+    days with an absence, so the work grows with absences, not with students × days."""
+    a, ls, sm = m.Attendance, m.Lesson, m.SubgroupMember
+    scope = _lesson_scope(group_ids, start, end)
+    missed = (
+        sa.select(a.student_id, ls.group_id, ls.lesson_date, sa.func.count().label("missed"))
+        .join(ls, ls.id == a.lesson_id)
+        .where(*scope, a.code.in_(MISSED))
+        .group_by(a.student_id, ls.group_id, ls.lesson_date)
+        .subquery("missed")
+    )
+    group_day = (
+        sa.select(ls.group_id, ls.lesson_date, sa.func.count().label("lessons"))
+        .where(*scope, ls.subgroup_id.is_(None))
+        .group_by(ls.group_id, ls.lesson_date)
+        .subquery("group_day")
+    )
+    # A full day needs at least as many misses as the group's lessons of that day; only
+    # those candidates look up the lessons of the student's subgroups (an index search).
+    group_lessons = sa.func.coalesce(group_day.c.lessons, 0)
+    candidates = (
+        sa.select(
+            missed.c.student_id,
+            missed.c.group_id,
+            missed.c.lesson_date,
+            missed.c.missed,
+            group_lessons.label("group_lessons"),
+        )
+        .select_from(missed)
+        .outerjoin(
+            group_day,
+            sa.and_(
+                group_day.c.group_id == missed.c.group_id, group_day.c.lesson_date == missed.c.lesson_date
+            ),
+        )
+        .where(missed.c.missed >= group_lessons)
+        .subquery("candidates")
+    )
+    subgroup_lessons = (
+        sa.select(sa.func.count())
+        .select_from(ls)
+        .join(sm, sm.subgroup_id == ls.subgroup_id)
+        .where(
+            ls.group_id == candidates.c.group_id,
+            ls.lesson_date == candidates.c.lesson_date,
+            sm.student_id == candidates.c.student_id,
+        )
+        .correlate(candidates)
+        .scalar_subquery()
+    )
+    had = candidates.c.group_lessons + subgroup_lessons
+    return (
+        sa.select(candidates.c.student_id, candidates.c.group_id, sa.func.count().label("full_days"))
+        .where(candidates.c.missed >= had, had > 0)
+        .group_by(candidates.c.student_id, candidates.c.group_id)
+        .subquery("full")
+    )
+
+
+def attendance_by(
+    session: Session,
+    actor: Actor,
+    *,
+    by: str = "group",
+    sort: str = "unexcused_hours",
+    limit: int | None = None,
+    period_id: int | None = None,
+    academic_year_id: int | None = None,
+    department_id: int | None = None,
+    specialty_id: int | None = None,
+    course: int | None = None,
+    group_id: int | None = None,
+) -> pd.DataFrame:
+    """Attendance consolidated per unit ``by`` (department, specialty, course, group,
+    student; R-6.4, R-4.7.b): hours missed by reason, lateness, full days missed, students
+    and unexcused hours per student, sorted by ``sort`` (descending, one of
+    :data:`ATTENDANCE_SORTS`; ``label`` ascending) and cut to ``limit`` rows.
+
+    Hours count under the group of the lesson; a unit without any absence has zeros."""
+    by = choose(by, {k: v for k, v in DIMENSIONS.items() if k != "college"}, "разреза")
+    sort = choose(sort, ATTENDANCE_SORTS, "сортировки")
+    top = as_id(limit, "число строк")
+    groups, start, end = _attendance_groups(
+        session,
+        actor,
+        dict(
+            period_id=period_id,
+            academic_year_id=academic_year_id,
+            department_id=department_id,
+            specialty_id=specialty_id,
+            course=course,
+            group_id=group_id,
+        ),
+    )
+    head = ["key", "label", *(["group"] if by == "student" else [])]
+    columns = head + list(ATTENDANCE_COLUMNS)
+    if not groups:
+        return pd.DataFrame(columns=columns)
+    a, ls, st = m.Attendance, m.Lesson, m.Student
+    # Students of the unit: enrolled (still there when the dates begin).
+    present = [st.group_id.in_(groups), st.status != StudentStatus.GRADUATED]
+    if start is not None:
+        present.append(sa.or_(st.left_on.is_(None), st.left_on >= start))
+    unit = _unit(by, st.group_id, st.id)
+    students_q = _apply(sa.select(*unit.columns, sa.func.count().label("students")).select_from(st), unit)
+    students = pd.DataFrame(
+        [dict(r._mapping) for r in session.execute(students_q.where(*present).group_by(*unit.columns))]
+    )
+    if students.empty:
+        return pd.DataFrame(columns=columns)
+    keys = ["key"] if by != "college" else []
+    lesson_unit = _unit(by, ls.group_id, a.student_id)
+    hours_q = _apply(
+        sa.select(
+            *lesson_unit.columns,
+            _hours(MISSED).label("missed_hours"),
+            _hours(EXCUSED).label("excused_hours"),
+            _hours((AttendanceCode.SICK,)).label("sick_hours"),
+            _hours((AttendanceCode.UNEXCUSED,)).label("unexcused_hours"),
+            sa.func.sum(sa.case((a.code == AttendanceCode.LATE, 1), else_=0)).label("late"),
+        )
+        .select_from(a)
+        .join(ls, ls.id == a.lesson_id),
+        lesson_unit,
+    ).where(*_lesson_scope(groups, start, end))
+    hours = pd.DataFrame([dict(r._mapping) for r in session.execute(hours_q.group_by(*lesson_unit.columns))])
+    full = _full_days(groups, start, end)
+    full_unit = _unit(by, full.c.group_id, full.c.student_id)
+    full_q = _apply(
+        sa.select(full_unit.columns[0], sa.func.sum(full.c.full_days).label("full_days")).select_from(full),
+        full_unit,
+    ).group_by(full_unit.columns[0])
+    full_days = pd.DataFrame(
+        [dict(r._mapping) for r in session.execute(full_q)], columns=["key", "full_days"]
+    )
+    frame = students
+    if not hours.empty:
+        frame = frame.merge(hours[["key", *list(ATTENDANCE_COLUMNS)[:5]]], on=keys, how="left")
+    else:
+        for c in list(ATTENDANCE_COLUMNS)[:5]:
+            frame[c] = 0
+    frame = frame.merge(full_days, on=keys, how="left")
+    for c in [*list(ATTENDANCE_COLUMNS)[:6], "students"]:
+        frame[c] = frame[c].fillna(0).astype("int64")
+    frame["unexcused_per_student"] = frame["unexcused_hours"] / frame["students"].where(frame["students"] > 0)
+    frame = _labels(frame, by)
+    if sort == "label":
+        frame = frame.sort_values(["label", "key"], ignore_index=True)
+    else:
+        frame = frame.sort_values([sort, "label"], ascending=[False, True], ignore_index=True)
+    if top is not None:
+        frame = frame.head(top)
+    return frame[columns]
+
+
+# --------------------------------------------------------------------------- activity
+
+
+def logins_over_time(
+    session: Session, actor: Actor, *, start: date, end: date, freq: str = "day"
+) -> pd.DataFrame:
+    """Logins per role and day, ISO week or month (R-4.1.e, R-4.7.d, R-6.1): the
+    administrator and the leaders see every role of the college; a curator the students
+    and parents of the own group. An account with two roles counts under both.
+
+    Columns: bucket (date), role (value), role_label (Russian), logins, users (accounts
+    that logged in)."""
+    freq = choose(freq, LOGIN_FREQUENCIES, "периодичности")
+    action = Action.DASHBOARD_ACTIVITY
+    rg, ev = m.RoleGrant, m.ActivityEvent
+    roles = sa.select(rg.account_id, rg.role).where(
+        rg.college_id == actor.college_id, rg.revoked_at.is_(None)
+    )
+    if not allowed(session, actor, action, Resource(college_id=actor.college_id)):
+        groups = readable_groups(session, actor, None, action)
+        pupils = sa.select(m.Student.id).where(m.Student.group_id.in_(groups))
+        roles = roles.where(rg.role.in_(FAMILY), rg.student_id.in_(pupils))
+    else:
+        require(session, actor, action, Resource(college_id=actor.college_id, description="колледж"))
+    grants = roles.distinct().subquery("grants")
+    since, until = datetime.combine(start, time.min), datetime.combine(end + timedelta(days=1), time.min)
+    bucket = _bucket(session, ev.at, freq).label("bucket")
+    query = (
+        sa.select(
+            bucket,
+            grants.c.role,
+            sa.func.count().label("logins"),
+            sa.func.count(sa.distinct(ev.account_id)).label("users"),
+        )
+        .join(grants, grants.c.account_id == ev.account_id)
+        .where(ev.kind == ActivityKind.LOGIN, ev.at >= since, ev.at < until)
+        .group_by(bucket, grants.c.role)
+        .order_by(bucket, grants.c.role)
+    )
+    rows = [
+        [_as_date(b), Role(r).value, Role(r).label, int(n), int(u)] for b, r, n, u in session.execute(query)
+    ]
+    return pd.DataFrame(rows, columns=["bucket", "role", "role_label", "logins", "users"])
+
+
+def last_activity_day(session: Session, actor: Actor) -> date | None:
+    """The day of the latest login recorded in the actor's college (the activity
+    dashboard's default end date)."""
+    scope_groups(session, actor, Action.DASHBOARD_ACTIVITY)  # refuses an actor without the right
+    at = session.scalar(
+        sa.select(sa.func.max(m.ActivityEvent.at))
+        .join(m.UserAccount, m.UserAccount.id == m.ActivityEvent.account_id)
+        .where(m.UserAccount.college_id == actor.college_id, m.ActivityEvent.kind == ActivityKind.LOGIN)
+    )
+    return _as_date(at) if at is not None else None
+
+
+# --------------------------------------------------------------------------- control
+
+
+def missing_final_grades(
+    session: Session,
+    actor: Actor,
+    *,
+    period_id: int,
+    department_id: int | None = None,
+    specialty_id: int | None = None,
+    course: int | None = None,
+    group_id: int | None = None,
+) -> pd.DataFrame:
+    """Per group × discipline taught in the period (its teaching assignments): students
+    enrolled when the period ended who have no final grade (R-5.3, D-7), counted in SQL.
+    Only rows with a missing grade; columns: group, index, discipline, students, missing."""
+    period = _period(session, actor, period_id)
+    groups = scope_groups(
+        session,
+        actor,
+        Action.DASHBOARD_CONTROL,
+        department_id=department_id,
+        specialty_id=specialty_id,
+        course=course,
+        group_id=group_id,
+    )
+    columns = ["group", "index", "discipline", "students", "missing"]
+    if not groups:
+        return pd.DataFrame(columns=columns)
+    ta, st, fg, item, g = m.TeachingAssignment, m.Student, m.FinalGrade, m.CurriculumItem, m.Group
+    taught = (
+        sa.select(ta.group_id, ta.curriculum_item_id)
+        .where(ta.period_id == period.id, ta.group_id.in_(groups))
+        .distinct()
+        .subquery("taught")
+    )
+    has_final = sa.exists().where(
+        fg.student_id == st.id,
+        fg.curriculum_item_id == taught.c.curriculum_item_id,
+        fg.period_id == period.id,
+    )
+    query = (
+        sa.select(
+            g.name.label("group"),
+            item.index,
+            item.name.label("discipline"),
+            sa.func.count().label("students"),
+            sa.func.sum(sa.case((~has_final, 1), else_=0)).label("missing"),
+        )
+        .select_from(taught)
+        .join(st, st.group_id == taught.c.group_id)
+        .join(g, g.id == taught.c.group_id)
+        .join(item, item.id == taught.c.curriculum_item_id)
+        .where(
+            st.enrolled_on <= period.ends_on,
+            sa.or_(st.left_on.is_(None), st.left_on > period.ends_on),
+        )
+        .group_by(g.name, item.index, item.name)
+        .having(sa.func.sum(sa.case((~has_final, 1), else_=0)) > 0)
+        .order_by(g.name, item.index)
+    )
+    rows = [[r.group, r.index, r.discipline, int(r.students), int(r.missing)] for r in session.execute(query)]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def parent_questions(
+    session: Session,
+    actor: Actor,
+    *,
+    on: date,
+    department_id: int | None = None,
+    specialty_id: int | None = None,
+    course: int | None = None,
+    group_id: int | None = None,
+) -> pd.DataFrame:
+    """Parents' consultative questions not answered in 3 days as of ``on`` (D-9, R-4.7.e),
+    within the filters and the actor's control scope (:func:`messaging.unanswered_questions`)."""
+    filters = dict(department_id=department_id, specialty_id=specialty_id, course=course, group_id=group_id)
+    groups = scope_groups(session, actor, Action.DASHBOARD_CONTROL, **filters)
+    whole = all(v is None for v in filters.values()) and allowed(
+        session, actor, Action.DASHBOARD_CONTROL, Resource(college_id=actor.college_id)
+    )
+    return unanswered_questions(
+        session, on=on, college_id=actor.college_id, group_ids=None if whole else groups
+    )
+
+
+# --------------------------------------------------------------------------- filter choices
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    """What the dashboards' filters may offer an actor.
+
+    ``periods``: period_id, period, academic_year_id, academic_year, kind, starts_on,
+    ends_on, has_grades, has_lessons (all periods of the college, in time order);
+    ``groups``: group_id, group, department_id, department, specialty_id, specialty,
+    course — only the groups the action lets the actor see.
+    """
+
+    periods: pd.DataFrame
+    groups: pd.DataFrame
+
+    def years(self) -> list[tuple[str, int]]:
+        seen = self.periods.drop_duplicates("academic_year_id")
+        return list(zip(seen["academic_year"], seen["academic_year_id"].astype(int), strict=True))
+
+
+def filter_choices(session: Session, actor: Actor, action: Action) -> FilterChoices:
+    """The academic years, periods, departments, specialties, courses and groups visible to
+    the actor under ``action`` (a dashboard's action)."""
+    groups = scope_groups(session, actor, action)
+    g, d, s = m.Group, m.Department, m.Specialty
+    group_rows = session.execute(
+        sa.select(
+            g.id.label("group_id"),
+            g.name.label("group"),
+            d.id.label("department_id"),
+            d.name.label("department"),
+            s.id.label("specialty_id"),
+            (s.code + " " + s.name).label("specialty"),
+            g.course,
+        )
+        .join(d, d.id == g.department_id)
+        .join(s, s.id == g.specialty_id)
+        .where(g.id.in_(groups or [-1]))
+        .order_by(g.name)
+    )
+    group_frame = pd.DataFrame(
+        [dict(r._mapping) for r in group_rows],
+        columns=["group_id", "group", "department_id", "department", "specialty_id", "specialty", "course"],
+    )
+    per, year = m.StudyPeriod, m.AcademicYear
+    has_grades = sa.exists().where(m.FinalGrade.period_id == per.id)
+    has_lessons = sa.exists().where(m.Lesson.period_id == per.id)
+    period_rows = session.execute(
+        sa.select(
+            per.id.label("period_id"),
+            per.name.label("period"),
+            year.id.label("academic_year_id"),
+            year.name.label("academic_year"),
+            per.kind,
+            per.number,
+            per.starts_on,
+            per.ends_on,
+            has_grades.label("has_grades"),
+            has_lessons.label("has_lessons"),
+        )
+        .join(year, year.id == per.academic_year_id)
+        .where(year.college_id == actor.college_id)
+        .order_by(year.starts_on, sa.case((per.number == 0, 99), else_=per.number), per.starts_on)
+    )
+    period_frame = pd.DataFrame(
+        [dict(r._mapping) for r in period_rows],
+        columns=[
+            "period_id", "period", "academic_year_id", "academic_year", "kind", "number",
+            "starts_on", "ends_on", "has_grades", "has_lessons",
+        ],
+    )  # fmt: skip
+    for column in ("has_grades", "has_lessons"):
+        period_frame[column] = period_frame[column].astype(bool)
+    return FilterChoices(period_frame, group_frame)

@@ -1,0 +1,174 @@
+"""«Посещаемость»: hours missed by reason over weeks and months, the groups and students
+with the most unexcused absences, full days missed, and the consolidated attendance by
+department, specialty, course, group or student (R-4.7.b, R-6.4; the Metrics section).
+
+Every number comes from :mod:`netspo_lib.reports.analytics` (``DASHBOARD_ATTENDANCE``).
+"""
+
+from __future__ import annotations
+
+import ipywidgets as w
+import pandas as pd
+import sqlalchemy as sa
+
+from netspo_lib.access import Action, Actor
+from netspo_lib.enums import AttendanceCode
+from netspo_lib.reports import analytics as an
+from netspo_lib.ui.common import guarded, section, table_html
+from netspo_lib.ui.dashboards.base import COLOURS, DATE_FORMAT, Dashboard, figure, set_title, values
+from netspo_lib.ui.dashboards.filters import Filters
+
+# The stacked reasons of the hour charts (lateness is a count, exemption not a miss).
+STACKED = (AttendanceCode.EXCUSED, AttendanceCode.SICK, AttendanceCode.UNEXCUSED)
+TOP_GROUPS = 10
+TOP_STUDENTS = 20
+BY_CHOICES = [
+    ("Отделения", "department"),
+    ("Специальности", "specialty"),
+    ("Курсы", "course"),
+    ("Группы", "group"),
+    ("Студенты", "student"),
+]
+TABLE = {"label": "Подразделение", "group": "Группа", **an.ATTENDANCE_COLUMNS}
+
+
+def hours_by_reason(frame: pd.DataFrame) -> pd.DataFrame:
+    """``attendance_over_time`` as a table bucket × reason of hours (the stacked bars)."""
+    codes = [c.value for c in STACKED]
+    if frame.empty:
+        return pd.DataFrame(columns=codes)
+    table = frame[frame["code"].isin(codes)].pivot_table(
+        index="bucket", columns="code", values="hours", aggfunc="sum", fill_value=0
+    )
+    return table.reindex(columns=codes, fill_value=0).sort_index()
+
+
+class AttendanceDashboard(Dashboard):
+    """The page. Public attributes: ``filters``, ``by`` (the consolidated table's level);
+    figures ``fig_weeks`` and ``fig_months`` (hours by reason, one trace per reason in
+    :data:`STACKED` order), ``fig_groups`` (groups with the most unexcused hours); HTML
+    ``table_students`` (most unexcused hours, with full days), ``table_full_days`` (most
+    full days missed), ``table_units`` (consolidated)."""
+
+    title = "Посещаемость"
+    action = Action.DASHBOARD_ATTENDANCE
+
+    def __init__(self, engine: sa.Engine, actor: Actor) -> None:
+        super().__init__(engine, actor)
+        axis = {"xaxis": {"tickformat": DATE_FORMAT}, "yaxis": {"title": "академических часов"}}
+        self.fig_weeks = figure("Пропуски по неделям", barmode="stack", **axis)
+        self.fig_months = figure("Пропуски по месяцам", barmode="stack", **axis)
+        self.fig_groups = figure("Группы с наибольшим числом пропусков без уважительной причины", height=420)
+        self.table_students = w.HTML()
+        self.table_full_days = w.HTML()
+        self.table_units = w.HTML()
+        if not self._open():
+            return
+        assert self.choices is not None
+        self.filters = Filters(
+            self.choices, on_change=self._on_filters, period_kind="lessons", all_periods=True
+        )
+        self.by = w.Dropdown(description="Разрез", options=BY_CHOICES, value="group")
+        for fig in (self.fig_weeks, self.fig_months):
+            for code in STACKED:
+                fig.add_bar(name=an.REASONS[code.value], marker_color=COLOURS[code.value], x=[], y=[])
+        self.fig_groups.add_bar(
+            name=an.REASONS[AttendanceCode.UNEXCUSED.value],
+            orientation="h",
+            marker_color=COLOURS["unexcused"],
+            x=[],
+            y=[],
+        )
+        self.fig_groups.update_layout(yaxis={"autorange": "reversed"}, xaxis={"title": "академических часов"})
+        self.by.observe(guarded(self.messages)(lambda _c: self.refresh_units()), names="value")
+        self.widget = w.VBox(
+            [
+                self._header(),
+                self.messages,
+                self.filters,
+                section("Пропуски по причинам", [self.fig_weeks, self.fig_months]),
+                section("Группы и студенты", [
+                    self.fig_groups,
+                    w.HTML("<h4>Студенты с наибольшим числом пропусков без уважительной причины</h4>"),
+                    self.table_students,
+                    w.HTML("<h4>Пропущено полных дней</h4>"),
+                    self.table_full_days,
+                ]),
+                section("Сводная посещаемость", [self.by, self.table_units]),
+            ]
+        )  # fmt: skip
+        guarded(self.messages)(self.refresh)()
+
+    def _filters(self) -> dict[str, int | None]:
+        f = self.filters
+        return {"period_id": f.period.value, "academic_year_id": f.year.value, **f.values()}
+
+    def _on_filters(self) -> None:
+        guarded(self.messages)(self.refresh)()
+
+    def _when(self) -> str:
+        f = self.filters
+        return f"{f.year.label}, {f.period.label.lower()}" if f.period.value is not None else f.year.label
+
+    def refresh(self) -> None:
+        self.messages.clear()
+        self.refresh_time()
+        self.refresh_students()
+
+    def refresh_time(self) -> None:
+        """Both charts from one query of hours per day (summed to weeks and months here)."""
+        with self.session() as session:
+            days = an.attendance_over_time(session, self.actor, freq="day", **self._filters())
+        scope = self.filters.scope_title()
+        for fig, freq, what in ((self.fig_weeks, "week", "неделям"), (self.fig_months, "month", "месяцам")):
+            table = hours_by_reason(an.rebucket(days, freq))
+            set_title(fig, f"Пропуски по {what}, ч — {scope}, {self._when()}")
+            with fig.batch_update():
+                for trace, code in zip(fig.data, STACKED, strict=True):
+                    trace.x = list(table.index)
+                    trace.y = [int(v) for v in table[code.value]]
+
+    def refresh_students(self) -> None:
+        """The groups and students with the most absences, and the consolidated table (the
+        groups' query serves both the chart and the table at the group level)."""
+        with self.session() as session:
+            groups = an.attendance_by(
+                session, self.actor, by="group", sort="unexcused_hours", **self._filters()
+            )
+            students = an.attendance_by(session, self.actor, by="student", **self._filters())
+        top_groups = groups.head(TOP_GROUPS)
+        set_title(
+            self.fig_groups, f"Группы с наибольшим числом часов без уважительной причины, {self._when()}"
+        )
+        with self.fig_groups.batch_update():
+            self.fig_groups.data[0].x = values(top_groups["unexcused_hours"])
+            self.fig_groups.data[0].y = values(top_groups["label"])
+        columns = ["label", "group", "unexcused_hours", "excused_hours", "missed_hours", "late", "full_days"]
+        top = students[students["unexcused_hours"] > 0].head(TOP_STUDENTS)
+        self.table_students.value = table_html(
+            top[columns].rename(columns={**TABLE, "label": "Студент"}), empty="Пропусков нет."
+        )
+        by_days = students[students["full_days"] > 0].sort_values(
+            ["full_days", "label"], ascending=[False, True]
+        )
+        self.table_full_days.value = table_html(
+            by_days.head(TOP_STUDENTS)[["label", "group", "full_days", "missed_hours"]].rename(
+                columns={**TABLE, "label": "Студент"}
+            ),
+            empty="Полных дней пропусков нет.",
+        )
+        known = {"group": groups, "student": students}.get(self.by.value)
+        if known is not None:
+            self._show_units(known.sort_values(["label", "key"], ignore_index=True))
+        else:
+            self.refresh_units()
+
+    def refresh_units(self) -> None:
+        with self.session() as session:
+            units = an.attendance_by(session, self.actor, by=self.by.value, sort="label", **self._filters())
+        self._show_units(units)
+
+    def _show_units(self, units: pd.DataFrame) -> None:
+        shown = units.drop(columns=["key"])
+        shown["unexcused_per_student"] = shown["unexcused_per_student"].astype(float)
+        self.table_units.value = table_html(shown.rename(columns=TABLE))

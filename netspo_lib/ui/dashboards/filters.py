@@ -1,0 +1,168 @@
+"""The dashboards' filters: academic year, period, department, specialty, course and group.
+
+The options come from :func:`analytics.filter_choices`, so they hold only what the
+actor may see; choosing a parent (a year, a department, a specialty, a course) narrows
+the children. The widget never decides access: the analytics functions check every
+value again (a value forced into a dropdown is refused there).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as w
+
+from netspo_lib.reports.analytics import FilterChoices
+from netspo_lib.ui.common import options
+
+ALL = "Все"
+_LAYOUT = {"width": "330px"}
+_STYLE = {"description_width": "110px"}
+
+
+def _dropdown(description: str) -> w.Dropdown:
+    return w.Dropdown(
+        description=description, options=[(ALL, None)], value=None, layout=w.Layout(**_LAYOUT), style=_STYLE
+    )
+
+
+def _set_options(dropdown: w.Dropdown, pairs: list[tuple[str, Any]], *, everything: str | None = ALL) -> None:
+    """New options, keeping the value when it is still offered (else «Все» / the first)."""
+    new = options(pairs, everything=everything)
+    values = [v for _, v in new]
+    keep = dropdown.value if dropdown.value in values else (values[0] if values else None)
+    if list(dropdown.options) != new:
+        dropdown.options = new
+    dropdown.value = keep
+
+
+class Filters(w.VBox):
+    """Dropdowns ``year``, ``period``, ``department``, ``specialty``, ``course``, ``group``.
+
+    ``on_change()`` is called once after a user's change (and the narrowing it causes).
+    ``period_kind``: ``"grades"`` offers periods with final grades first (performance),
+    ``"lessons"`` periods with lessons, ``"any"`` every period; ``all_periods`` adds
+    «Весь учебный год» (None) to the periods.
+    """
+
+    def __init__(
+        self,
+        choices: FilterChoices,
+        *,
+        on_change: Callable[[], None] | None = None,
+        period_kind: str = "grades",
+        all_periods: bool = False,
+    ) -> None:
+        self.choices = choices
+        self.on_change = on_change
+        self.all_periods = all_periods
+        self._quiet = False
+        self.year = _dropdown("Учебный год")
+        self.period = _dropdown("Период")
+        self.department = _dropdown("Отделение")
+        self.specialty = _dropdown("Специальность")
+        self.course = _dropdown("Курс")
+        self.group = _dropdown("Группа")
+        periods = choices.periods
+        flag = {"grades": "has_grades", "lessons": "has_lessons"}.get(period_kind)
+        useful = periods[periods[flag]] if flag and not periods.empty else periods
+        self._quiet = True
+        self.year.options = choices.years() or [("—", None)]
+        # The latest academic year that has data of the kind, and its latest period.
+        if not useful.empty:
+            self.year.value = int(useful["academic_year_id"].iloc[-1])
+        self._narrow_periods()
+        if not useful.empty:
+            # The latest period with data (a semester is quicker to draw than a whole year).
+            latest = useful[useful["academic_year_id"] == self.year.value]
+            self.period.value = int(latest["period_id"].iloc[-1])
+        self._narrow_units()
+        self._quiet = False
+        for dropdown in (self.year, self.period, self.department, self.specialty, self.course, self.group):
+            dropdown.observe(self._changed, names="value")
+        super().__init__(
+            [
+                w.HBox([self.year, self.period]),
+                w.HBox([self.department, self.specialty]),
+                w.HBox([self.course, self.group]),
+            ]
+        )
+
+    # -- narrowing
+
+    def _narrow_periods(self) -> None:
+        periods = self.choices.periods
+        mine = periods[periods["academic_year_id"] == self.year.value] if not periods.empty else periods
+        pairs = [(str(r.period), int(r.period_id)) for r in mine.itertuples()]
+        _set_options(self.period, pairs, everything="Весь учебный год" if self.all_periods else None)
+
+    def _narrow_units(self) -> None:
+        groups = self.choices.groups
+        departments = groups.drop_duplicates("department_id").sort_values("department")
+        _set_options(
+            self.department, [(r.department, int(r.department_id)) for r in departments.itertuples()]
+        )
+        if self.department.value is not None:
+            groups = groups[groups["department_id"] == self.department.value]
+        specialties = groups.drop_duplicates("specialty_id").sort_values("specialty")
+        _set_options(self.specialty, [(r.specialty, int(r.specialty_id)) for r in specialties.itertuples()])
+        if self.specialty.value is not None:
+            groups = groups[groups["specialty_id"] == self.specialty.value]
+        courses = sorted(int(c) for c in groups["course"].unique())
+        _set_options(self.course, [(f"{c} курс", c) for c in courses])
+        if self.course.value is not None:
+            groups = groups[groups["course"] == self.course.value]
+        _set_options(self.group, [(str(r.group), int(r.group_id)) for r in groups.itertuples()])
+
+    def _changed(self, change: dict[str, Any]) -> None:
+        if self._quiet:
+            return
+        self._quiet = True
+        try:
+            if change["owner"] is self.year:
+                self._narrow_periods()
+            self._narrow_units()
+        finally:
+            self._quiet = False
+        if self.on_change is not None:
+            self.on_change()
+
+    # -- reading and setting
+
+    def values(self) -> dict[str, int | None]:
+        """The chosen filters as the analytics functions' keyword arguments."""
+        return {
+            "department_id": self.department.value,
+            "specialty_id": self.specialty.value,
+            "course": self.course.value,
+            "group_id": self.group.value,
+        }
+
+    def select(self, **values: int | None) -> None:
+        """Set several filters at once (a drill-down) and call ``on_change`` once."""
+        self._quiet = True
+        try:
+            for name in ("department", "specialty", "course", "group"):
+                if name in values:
+                    self._narrow_units()
+                    getattr(self, name).value = values[name]
+            self._narrow_units()
+        finally:
+            self._quiet = False
+        if self.on_change is not None:
+            self.on_change()
+
+    def group_department(self, group_id: int) -> int | None:
+        rows = self.choices.groups[self.choices.groups["group_id"] == group_id]
+        return None if rows.empty else int(rows["department_id"].iloc[0])
+
+    def scope_title(self) -> str:
+        """«ИСП-23», «Отделение …», or «Все доступные группы» for chart titles."""
+        for dropdown in (self.group, self.course, self.specialty, self.department):
+            if dropdown.value is not None:
+                parts = [dropdown.label]
+                if dropdown is self.course and self.department.value is not None:
+                    parts.insert(0, self.department.label)
+                return ", ".join(parts)
+        return "все доступные группы"
