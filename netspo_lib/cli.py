@@ -584,8 +584,8 @@ _PLAN_NAMES = (
 def import_command(
     kind: str, file: str, commit: bool, report: str | None, as_login: str | None, db_url: str | None
 ) -> None:
-    """Загрузить файл вида ВИД (students/студенты, rooms/аудитории): проверка всех строк,
-    запись только при --commit и только если ошибок нет."""
+    """Загрузить файл вида ВИД: проверка всех строк, запись только при --commit и только
+    если ошибок нет."""
     from netspo_lib import imports
 
     with acting(db_url, as_login) as (session, actor):
@@ -611,7 +611,13 @@ def import_command(
     )
 
 
-@cli.command("export", **COMMAND)
+def _kinds_help() -> str:
+    from netspo_lib.imports import KINDS
+
+    return "Виды данных: " + "; ".join(f"{k.name} ({k.title})" for k in KINDS.values()) + "."
+
+
+@cli.command("export", epilog=_kinds_help(), **COMMAND)
 @click.argument("kind", metavar="ВИД")
 @click.argument("file", metavar="ФАЙЛ", type=click.Path(dir_okay=False))
 @as_option
@@ -625,7 +631,7 @@ def export_command(kind: str, file: str, as_login: str | None, db_url: str | Non
     click.echo(f"Выгружено: {path}")
 
 
-@cli.command("template", **COMMAND)
+@cli.command("template", epilog=_kinds_help(), **COMMAND)
 @click.argument("kind", metavar="ВИД")
 @click.argument("file", metavar="[ФАЙЛ]", required=False, type=click.Path(dir_okay=False))
 def template_command(kind: str, file: str | None) -> None:

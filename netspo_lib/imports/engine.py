@@ -206,9 +206,15 @@ def export_kind(session: Session, actor: Actor, kind: Kind | str, path: str | Pa
     back plans no changes (R-4.2.b). Formula-like text is neutralised."""
     from netspo_lib.imports.report import write_rows
 
+    from netspo_lib.privacy import PERSONAL_FIELDS, record_export
+
     spec = _kind(kind)
     require(session, actor, Action.DATA_EXPORT, Resource(college_id=actor.college_id, description=spec.title))
-    return write_rows(spec, spec.rows(session, actor), Path(path))
+    rows = spec.rows(session, actor)
+    written = write_rows(spec, rows, Path(path))
+    if any(c.key in PERSONAL_FIELDS for c in spec.columns):  # СНИЛС, birth dates, phones leave the system
+        record_export(session, actor, what=spec.title, rows=len(rows), file_name=written.name)
+    return written
 
 
 def write_template(kind: Kind | str, path: str | Path) -> Path:
