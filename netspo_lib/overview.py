@@ -111,6 +111,8 @@ def college_overviews(engine: Engine) -> list[CollegeOverview]:
         .where(m.Department.college_id == m.College.id)
         .scalar_subquery()
     )
-    query = sa.select(m.College.id, m.College.name, students, groups, staff, departments).order_by(m.College.id)
+    query = sa.select(m.College.id, m.College.name, students, groups, staff, departments).order_by(
+        m.College.id
+    )
     with engine.connect() as conn:
         return [CollegeOverview(*row) for row in conn.execute(query)]

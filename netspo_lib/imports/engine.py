@@ -205,7 +205,6 @@ def export_kind(session: Session, actor: Actor, kind: Kind | str, path: str | Pa
     """Write every row of ``kind`` in its template's format, so that importing the file
     back plans no changes (R-4.2.b). Formula-like text is neutralised."""
     from netspo_lib.imports.report import write_rows
-
     from netspo_lib.privacy import PERSONAL_FIELDS, record_export
 
     spec = _kind(kind)
