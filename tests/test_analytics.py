@@ -294,11 +294,7 @@ def test_attendance_by_group_and_student_with_full_days(small: Small) -> None:
 
 def test_attendance_matches_the_student_attendance_report(demo_college) -> None:  # type: ignore[no-untyped-def]
     """The consolidated attendance equals the report's per-student rows summed (demo)."""
-    backend, engine, built = demo_college
-    if backend == "postgresql":
-        # The report's own full-day query takes over 10 s there (see the report to the lead);
-        # SQLite = PostgreSQL is shown by the golden-number tests.
-        pytest.skip("reports.attendance.student_attendance is too slow on PostgreSQL")
+    _backend, engine, built = demo_college
     with Session(engine) as s:
         deputy = load_actor(s, built.logins[Role.DEPUTY_DIRECTOR])
         period = s.get(m.StudyPeriod, 1)

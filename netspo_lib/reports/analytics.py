@@ -35,13 +35,13 @@ from netspo_lib.enums import ActivityKind, AttendanceCode, FinalResult, Role, St
 from netspo_lib.errors import NetspoError
 from netspo_lib.messaging import unanswered_questions
 from netspo_lib.models.people import full_name
+from netspo_lib.reports import attendance as att
+from netspo_lib.reports.attendance import EXCUSED, MISSED
 from netspo_lib.reports.metrics import from_counts
 from netspo_lib.reports.performance import readable_groups
 
 RESULTS = [r.value for r in FinalResult]
 FAILING = (FinalResult.TWO, FinalResult.NOT_ATTESTED, FinalResult.FAIL)
-MISSED = (AttendanceCode.EXCUSED, AttendanceCode.SICK, AttendanceCode.UNEXCUSED)
-EXCUSED = (AttendanceCode.EXCUSED, AttendanceCode.SICK)
 FAMILY = (Role.STUDENT, Role.PARENT)
 
 # Allow-lists of what a user may choose, with the Russian names shown in refusals and menus.
@@ -707,67 +707,6 @@ def rebucket(frame: pd.DataFrame, freq: str) -> pd.DataFrame:
     return out[["bucket", "code", "reason", "hours", "events"]]
 
 
-def _full_days(group_ids: Sequence[int], start: date | None, end: date | None) -> sa.Subquery:
-    """(student_id, group_id, full_days): days on which the student missed every lesson the
-    student had (the group's lessons and those of the student's subgroups). Starts from the
-    days with an absence, so the work grows with absences, not with students × days."""
-    a, ls, sm = m.Attendance, m.Lesson, m.SubgroupMember
-    scope = _lesson_scope(group_ids, start, end)
-    missed = (
-        sa.select(a.student_id, ls.group_id, ls.lesson_date, sa.func.count().label("missed"))
-        .join(ls, ls.id == a.lesson_id)
-        .where(*scope, a.code.in_(MISSED))
-        .group_by(a.student_id, ls.group_id, ls.lesson_date)
-        .subquery("missed")
-    )
-    group_day = (
-        sa.select(ls.group_id, ls.lesson_date, sa.func.count().label("lessons"))
-        .where(*scope, ls.subgroup_id.is_(None))
-        .group_by(ls.group_id, ls.lesson_date)
-        .subquery("group_day")
-    )
-    # A full day needs at least as many misses as the group's lessons of that day; only
-    # those candidates look up the lessons of the student's subgroups (an index search).
-    group_lessons = sa.func.coalesce(group_day.c.lessons, 0)
-    candidates = (
-        sa.select(
-            missed.c.student_id,
-            missed.c.group_id,
-            missed.c.lesson_date,
-            missed.c.missed,
-            group_lessons.label("group_lessons"),
-        )
-        .select_from(missed)
-        .outerjoin(
-            group_day,
-            sa.and_(
-                group_day.c.group_id == missed.c.group_id, group_day.c.lesson_date == missed.c.lesson_date
-            ),
-        )
-        .where(missed.c.missed >= group_lessons)
-        .subquery("candidates")
-    )
-    subgroup_lessons = (
-        sa.select(sa.func.count())
-        .select_from(ls)
-        .join(sm, sm.subgroup_id == ls.subgroup_id)
-        .where(
-            ls.group_id == candidates.c.group_id,
-            ls.lesson_date == candidates.c.lesson_date,
-            sm.student_id == candidates.c.student_id,
-        )
-        .correlate(candidates)
-        .scalar_subquery()
-    )
-    had = candidates.c.group_lessons + subgroup_lessons
-    return (
-        sa.select(candidates.c.student_id, candidates.c.group_id, sa.func.count().label("full_days"))
-        .where(candidates.c.missed >= had, had > 0)
-        .group_by(candidates.c.student_id, candidates.c.group_id)
-        .subquery("full")
-    )
-
-
 def attendance_by(
     session: Session,
     actor: Actor,
@@ -835,7 +774,7 @@ def attendance_by(
         lesson_unit,
     ).where(*_lesson_scope(groups, start, end))
     hours = pd.DataFrame([dict(r._mapping) for r in session.execute(hours_q.group_by(*lesson_unit.columns))])
-    full = _full_days(groups, start, end)
+    full = att.full_days(groups, start, end)
     full_unit = _unit(by, full.c.group_id, full.c.student_id)
     full_q = _apply(
         sa.select(full_unit.columns[0], sa.func.sum(full.c.full_days).label("full_days")).select_from(full),

@@ -51,37 +51,64 @@ def _in_range(start: date | None, end: date | None) -> list[sa.ColumnElement[boo
     return cond
 
 
-def _full_days(group_ids: Sequence[int], start: date | None, end: date | None) -> sa.Subquery:
-    """(student_id, days): days on which every lesson the student had was missed."""
-    member = sa.or_(
-        m.Lesson.subgroup_id.is_(None),
-        sa.exists().where(
-            m.SubgroupMember.subgroup_id == m.Lesson.subgroup_id, m.SubgroupMember.student_id == m.Student.id
-        ),
-    )
-    had = (
-        sa.select(m.Student.id.label("student_id"), m.Lesson.lesson_date, sa.func.count().label("lessons"))
-        .join(m.Lesson, m.Lesson.group_id == m.Student.group_id)
-        .where(m.Student.group_id.in_(group_ids), member, *_in_range(start, end))
-        .group_by(m.Student.id, m.Lesson.lesson_date)
-        .subquery()
-    )
+def full_days(group_ids: Sequence[int], start: date | None, end: date | None) -> sa.Subquery:
+    """(student_id, group_id, full_days): days on which the student missed every lesson the
+    student had (the group's lessons and those of the student's subgroups). Starts from the
+    days with an absence, so the work grows with absences, not with students × days."""
+    a, ls, sm = m.Attendance, m.Lesson, m.SubgroupMember
+    scope = [m.Lesson.group_id.in_(list(group_ids)), *_in_range(start, end)]
     missed = (
-        sa.select(m.Attendance.student_id, m.Lesson.lesson_date, sa.func.count().label("missed"))
-        .join(m.Lesson, m.Lesson.id == m.Attendance.lesson_id)
-        .where(m.Lesson.group_id.in_(group_ids), m.Attendance.code.in_(MISSED), *_in_range(start, end))
-        .group_by(m.Attendance.student_id, m.Lesson.lesson_date)
-        .subquery()
+        sa.select(a.student_id, ls.group_id, ls.lesson_date, sa.func.count().label("missed"))
+        .join(ls, ls.id == a.lesson_id)
+        .where(*scope, a.code.in_(MISSED))
+        .group_by(a.student_id, ls.group_id, ls.lesson_date)
+        .subquery("missed")
     )
-    return (
-        sa.select(had.c.student_id, sa.func.count().label("full_days"))
-        .join(
-            missed,
-            sa.and_(missed.c.student_id == had.c.student_id, missed.c.lesson_date == had.c.lesson_date),
+    group_day = (
+        sa.select(ls.group_id, ls.lesson_date, sa.func.count().label("lessons"))
+        .where(*scope, ls.subgroup_id.is_(None))
+        .group_by(ls.group_id, ls.lesson_date)
+        .subquery("group_day")
+    )
+    # A full day needs at least as many misses as the group's lessons of that day; only
+    # those candidates look up the lessons of the student's subgroups (an index search).
+    group_lessons = sa.func.coalesce(group_day.c.lessons, 0)
+    candidates = (
+        sa.select(
+            missed.c.student_id,
+            missed.c.group_id,
+            missed.c.lesson_date,
+            missed.c.missed,
+            group_lessons.label("group_lessons"),
         )
-        .where(missed.c.missed >= had.c.lessons)
-        .group_by(had.c.student_id)
-        .subquery()
+        .select_from(missed)
+        .outerjoin(
+            group_day,
+            sa.and_(
+                group_day.c.group_id == missed.c.group_id, group_day.c.lesson_date == missed.c.lesson_date
+            ),
+        )
+        .where(missed.c.missed >= group_lessons)
+        .subquery("candidates")
+    )
+    subgroup_lessons = (
+        sa.select(sa.func.count())
+        .select_from(ls)
+        .join(sm, sm.subgroup_id == ls.subgroup_id)
+        .where(
+            ls.group_id == candidates.c.group_id,
+            ls.lesson_date == candidates.c.lesson_date,
+            sm.student_id == candidates.c.student_id,
+        )
+        .correlate(candidates)
+        .scalar_subquery()
+    )
+    had = candidates.c.group_lessons + subgroup_lessons
+    return (
+        sa.select(candidates.c.student_id, candidates.c.group_id, sa.func.count().label("full_days"))
+        .where(candidates.c.missed >= had, had > 0)
+        .group_by(candidates.c.student_id, candidates.c.group_id)
+        .subquery("full")
     )
 
 
@@ -110,7 +137,12 @@ def student_attendance(
         .group_by(a.student_id)
         .subquery()
     )
-    full = _full_days(groups, start, end)
+    per_group = full_days(groups, start, end)
+    full = (
+        sa.select(per_group.c.student_id, sa.func.sum(per_group.c.full_days).label("full_days"))
+        .group_by(per_group.c.student_id)
+        .subquery()
+    )
     query = (
         sa.select(
             m.Group.name.label("group"),

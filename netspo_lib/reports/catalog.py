@@ -8,11 +8,25 @@ from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from netspo_lib.access import Actor
+from netspo_lib import models as m
+from netspo_lib.access import Action, Actor, Resource, allowed
 from netspo_lib.errors import NetspoError
-from netspo_lib.reports import activity, attendance, control, grade_sheet, performance, risk
+from netspo_lib.reports import (
+    activity,
+    attendance,
+    control,
+    curator,
+    grade_sheet,
+    letters,
+    performance,
+    risk,
+    teacher,
+    yearly,
+)
+from netspo_lib.tables import SheetSpec
 
 
 @dataclass(frozen=True)
@@ -30,6 +44,9 @@ class ReportSpec:
     needs_group: bool
     build: Callable[[Session, Actor, Request], pd.DataFrame]
     signatures: tuple[str, ...] = ()  # who signs the paper copy
+    # The full print-ready workbook when the report has more than one table (the curator's
+    # report, the letters): written with tables.write_sheets instead of the single table.
+    sheets: Callable[[Session, Actor, Request], list[SheetSpec]] | None = None
 
 
 def _groups(req: Request) -> list[int] | None:
@@ -96,6 +113,98 @@ def _at_risk(s: Session, a: Actor, r: Request) -> pd.DataFrame:
     return frame.drop(columns=["student_id"])
 
 
+def _need_group(r: Request) -> int:
+    if r.group_id is None:
+        raise NetspoError("Для этого отчёта укажите группу: --group.")
+    return r.group_id
+
+
+def _preliminary(s: Session, a: Actor, r: Request) -> pd.DataFrame:
+    report = curator.preliminary_report(s, a, group_id=_need_group(r), period_id=r.period_id, as_of=r.end)
+    reasons = dict(zip(report.at_risk["Студент"], report.at_risk["Причины"], strict=True))
+    return report.averages.assign(**{"Группа риска": report.averages["Студент"].map(reasons).fillna("")})
+
+
+def _preliminary_sheets(s: Session, a: Actor, r: Request) -> list[SheetSpec]:
+    group = _need_group(r)
+    return [
+        curator.preliminary_sheet(curator.preliminary_report(s, a, group_id=group, period_id=r.period_id))
+    ]
+
+
+def _curator(s: Session, a: Actor, r: Request) -> pd.DataFrame:
+    return curator.curator_report(s, a, group_id=_need_group(r), period_id=r.period_id).students
+
+
+def _curator_sheets(s: Session, a: Actor, r: Request) -> list[SheetSpec]:
+    return [
+        curator.curator_sheet(curator.curator_report(s, a, group_id=_need_group(r), period_id=r.period_id))
+    ]
+
+
+def _letters(s: Session, a: Actor, r: Request) -> pd.DataFrame:
+    found = letters.parent_letters(s, a, group_id=_need_group(r), period_id=r.period_id, as_of=r.end)
+    return letters.letters_table(found)
+
+
+def _letters_sheets(s: Session, a: Actor, r: Request) -> list[SheetSpec]:
+    found = letters.parent_letters(s, a, group_id=_need_group(r), period_id=r.period_id, as_of=r.end)
+    return [letters.letter_sheet(found, letter, n) for n, letter in enumerate(found.letters, start=1)]
+
+
+def _teacher_results(s: Session, a: Actor, r: Request) -> pd.DataFrame:
+    return teacher.teacher_results(s, a, teacher_id=a.person_id, period_id=r.period_id)
+
+
+def _teacher(s: Session, a: Actor, r: Request) -> pd.DataFrame:
+    return teacher.assignments_table(
+        teacher.teacher_report(s, a, teacher_id=a.person_id, period_id=r.period_id)
+    )
+
+
+def _teacher_sheets(s: Session, a: Actor, r: Request) -> list[SheetSpec]:
+    return [
+        teacher.teacher_sheet(teacher.teacher_report(s, a, teacher_id=a.person_id, period_id=r.period_id))
+    ]
+
+
+def _year_of(s: Session, r: Request) -> int:
+    year_id = s.scalar(sa.select(m.StudyPeriod.academic_year_id).where(m.StudyPeriod.id == r.period_id))
+    if year_id is None:
+        raise NetspoError(f"Нет учебного периода № {r.period_id}.")
+    return year_id
+
+
+def _teacher_year(s: Session, a: Actor, r: Request) -> pd.DataFrame:
+    report = teacher.teacher_year_report(s, a, teacher_id=a.person_id, academic_year_id=_year_of(s, r))
+    return teacher.assignments_table(report)
+
+
+def _teacher_year_sheets(s: Session, a: Actor, r: Request) -> list[SheetSpec]:
+    report = teacher.teacher_year_report(s, a, teacher_id=a.person_id, academic_year_id=_year_of(s, r))
+    return [teacher.teacher_sheet(report)]
+
+
+def _yearly_report(s: Session, a: Actor, r: Request) -> yearly.YearlyReport:
+    """The whole college for whoever may see it, else the department of the actor's grant
+    (the department head); the CLI has no --department option yet."""
+    department_id = None
+    if not allowed(s, a, Action.REPORT_COLLEGE, Resource(college_id=a.college_id)):
+        department_id = next((g.department_id for g in a.grants if g.department_id is not None), None)
+    return yearly.yearly_report(s, a, academic_year_id=_year_of(s, r), department_id=department_id)
+
+
+def _yearly(s: Session, a: Actor, r: Request) -> pd.DataFrame:
+    return _yearly_report(s, a, r).contingent
+
+
+def _yearly_sheets(s: Session, a: Actor, r: Request) -> list[SheetSpec]:
+    return [yearly.yearly_sheet(_yearly_report(s, a, r))]
+
+
+CURATOR_SIGNS = curator.SIGNATURES
+DEPUTY_SIGNS = ("Заместитель директора по УР",)
+
 REPORTS: dict[str, ReportSpec] = {
     spec.name: spec
     for spec in (
@@ -111,9 +220,54 @@ REPORTS: dict[str, ReportSpec] = {
         ReportSpec("attendance", "Посещаемость студентов", False, _attendance),
         ReportSpec("attendance-months", "Сводная ведомость посещаемости по месяцам", False, _monthly),
         ReportSpec("activity", "Активность пользователей", False, _activity),
-        ReportSpec("journal-filling", "Заполнение журналов", False, _journal_filling),
-        ReportSpec("hours", "Выполнение учебной нагрузки (часы)", False, _hours),
+        ReportSpec("journal-filling", "Заполнение журналов", False, _journal_filling, DEPUTY_SIGNS),
+        ReportSpec("hours", "Выполнение учебной нагрузки (часы)", False, _hours, DEPUTY_SIGNS),
         ReportSpec("at-risk", "Студенты группы риска", False, _at_risk),
+        ReportSpec(
+            "curator-prelim",
+            "Предварительный отчёт классного руководителя",
+            True,
+            _preliminary,
+            CURATOR_SIGNS,
+            _preliminary_sheets,
+        ),
+        ReportSpec(
+            "curator",
+            "Отчёт классного руководителя за период",
+            True,
+            _curator,
+            CURATOR_SIGNS,
+            _curator_sheets,
+        ),
+        ReportSpec(
+            "letters",
+            "Информационные письма родителям",
+            True,
+            _letters,
+            ("Классный руководитель",),
+            _letters_sheets,
+        ),
+        ReportSpec(
+            "teacher-results",
+            "Итоги успеваемости по дисциплинам преподавателя",
+            False,
+            _teacher_results,
+            ("Преподаватель",),
+        ),
+        ReportSpec(
+            "teacher", "Отчёт преподавателя за период", False, _teacher, teacher.SIGNATURES, _teacher_sheets
+        ),
+        ReportSpec(
+            "teacher-year",
+            "Отчёт преподавателя за учебный год",
+            False,
+            _teacher_year,
+            teacher.SIGNATURES,
+            _teacher_year_sheets,
+        ),
+        ReportSpec(
+            "yearly", "Годовой отчёт по специальностям", False, _yearly, yearly.SIGNATURES, _yearly_sheets
+        ),
     )
 }
 

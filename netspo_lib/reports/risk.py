@@ -26,6 +26,9 @@ from netspo_lib.models.people import full_name
 from netspo_lib.reports.performance import readable_groups
 
 ACTION = Action.DASHBOARD_CONTROL
+# Who may list students at risk, and through which page: the control (deputy, department
+# heads), the performance dashboard (also curators and methodists), the group reports.
+ACTIONS = (Action.DASHBOARD_CONTROL, Action.DASHBOARD_PERFORMANCE, Action.REPORT_GROUP)
 FAILING = (FinalResult.TWO, FinalResult.NOT_ATTESTED, FinalResult.FAIL)
 LOW_MEAN = 3.0
 COLUMNS = ["student_id", "Группа", "Студент", "Причины"]
@@ -38,14 +41,19 @@ def students_at_risk(
     period_id: int,
     group_ids: Sequence[int] | None = None,
     unexcused_hours: int = 100,
+    action: Action = ACTION,
 ) -> pd.DataFrame:
     """One row per student at risk with the reasons in Russian, «; »-separated.
+
+    ``action``: the right the groups are checked with, one of :data:`ACTIONS`.
 
     ``unexcused_hours``: more НП hours than this in the period puts a student at risk; the
     default, 100 academic hours (50 pairs, about a tenth of a semester's classes), flagged
     16 % of the demo college's students in its first semester.
     """
-    groups = readable_groups(session, actor, group_ids, ACTION)
+    if action not in ACTIONS:
+        raise ValueError(f"students_at_risk: {action} is not a right that lists students at risk")
+    groups = readable_groups(session, actor, group_ids, action)
     period = session.get(m.StudyPeriod, period_id)
     if not groups or period is None:
         return pd.DataFrame(columns=COLUMNS)

@@ -302,7 +302,9 @@ class PerformanceDashboard(Dashboard):
         try:
             with self.session() as session:
                 groups = an.scope_groups(session, self.actor, self.action, **self.filters.values())
-                risk = students_at_risk(session, self.actor, period_id=period_id, group_ids=groups)
+                risk = students_at_risk(
+                    session, self.actor, period_id=period_id, group_ids=groups, action=self.action
+                )
         except Exception as exc:  # a refusal here leaves the rest of the page
             self.table_risk.value = message_html(explain(exc), "warning")
             return
