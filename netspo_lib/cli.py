@@ -642,6 +642,54 @@ def template_command(kind: str, file: str | None) -> None:
     click.echo(f"Шаблон: {imports.write_template(spec, file or f'{spec.name}.xlsx')}")
 
 
+@cli.command("slides", **COMMAND)
+@click.option("--year", "year_name", metavar="ГОД", help="Учебный год, например 2025/2026.")
+@click.option(
+    "--period", "number", type=click.IntRange(1, 4), default=None,
+    help="Номер семестра (по умолчанию — последний завершившийся).",
+)  # fmt: skip
+@click.option("--department", "department_name", metavar="ОТДЕЛЕНИЕ", help="Только это отделение.")
+@click.option("--names", is_flag=True, help="Показать фамилии студентов в зоне риска (если вам можно).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Файл презентации .pptx.")
+@as_option
+@db_option
+def slides_command(
+    year_name: str | None,
+    number: int | None,
+    department_name: str | None,
+    names: bool,
+    out: str,
+    as_login: str | None,
+    db_url: str | None,
+) -> None:
+    """Собрать презентацию итогов периода для методического совета (16:9, .pptx)."""
+    from netspo_lib.slides import build_deck
+
+    if not out.lower().endswith(".pptx"):
+        _refuse("презентация сохраняется в файл .pptx: укажите --out итоги.pptx")
+    with acting(db_url, as_login) as (session, actor):
+        period_id = _period_id(session, actor, year_name, number) if number else None
+        department_id = None
+        if department_name:
+            department_id = session.scalar(
+                sa.select(m.Department.id).where(
+                    m.Department.college_id == actor.college_id,
+                    sa.func.lower(m.Department.name) == department_name.strip().lower(),
+                )
+            )
+            if department_id is None:
+                _refuse(f"отделение «{department_name}» не найдено.")
+        engine = session.get_bind()
+
+    def progress(done: int, total: int, text: str) -> None:
+        click.echo(f"[{done}/{total}] {text}")
+
+    path = build_deck(
+        engine, actor, out, period_id=period_id, department_id=department_id, names=names, progress=progress
+    )
+    click.echo(f"Презентация сохранена: {path}")
+
+
 @cli.command("report", **COMMAND)
 @click.argument("name", required=False, metavar="ОТЧЁТ")
 @click.option("--list", "show_list", is_flag=True, help="Показать список отчётов.")

@@ -64,7 +64,9 @@ def test_menu_lists_only_the_pages_a_role_may_open(world: World) -> None:
         "Активность",
         "Контроль",
         "Отчёты",
+        "Слайды для ОМС",
     ]
+    assert titles[Role.METHODIST] == ["Успеваемость", "Посещаемость", "Отчёты", "Слайды для ОМС"]
     assert "Импорт" not in titles[Role.CURATOR] and "Успеваемость" in titles[Role.CURATOR]
     assert titles[Role.STUDENT] == [] and titles[Role.PARENT] == []
     assert "У вас" not in ui_page.landing_menu_html(world.actors[Role.STUDENT])

@@ -11,6 +11,7 @@ import base64
 import functools
 import html
 import logging
+import re
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -166,5 +167,48 @@ def options(pairs: Iterable[tuple[str, Any]], *, everything: str | None = None) 
     return out
 
 
+def file_name(title: str, suffix: str) -> str:
+    """A safe file name from a chart's or report's Russian title."""
+    text = html.unescape(re.sub(r"<[^>]+>", " ", title))
+    text = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', " ", text)
+    text = re.sub(r"\s+", " ", text).strip(" .")[:80]
+    return (text or "график") + suffix
+
+
+class PngButton(w.VBox):
+    """«Скачать PNG» under a chart: renders the figure as the user sees it (Kaleido with the
+    machine's Chromium) and offers the file; without a browser, says so in Russian."""
+
+    def __init__(self, figure: Any) -> None:
+        self.figure = figure
+        self.button = w.Button(description="Скачать PNG", icon="download", tooltip="Картинка графика")
+        self.link = w.HTML()
+        self.button.on_click(self._render)
+        super().__init__([self.button, self.link])
+
+    def _render(self, _button: object = None) -> None:
+        from netspo_lib.render import figure_to_png
+
+        self.link.value = "<span style='color:#57606a'>Готовлю картинку…</span>"
+        try:
+            png = figure_to_png(
+                self.figure, width=1200, height=max(int(self.figure.layout.height or 450), 400)
+            )
+        except Exception as exc:
+            self.link.value = message_html(explain(exc), "error")
+            return
+        title = self.figure.layout.title.text or "график"
+        self.link.value = download_html(png, file_name(title, ".png"), "Сохранить картинку")
+
+
+def _with_png(child: w.Widget) -> w.Widget:
+    import plotly.graph_objects as go
+
+    if isinstance(child, go.FigureWidget):
+        return w.VBox([child, PngButton(child)])
+    return child
+
+
 def section(title: str, children: Sequence[w.Widget]) -> w.VBox:
-    return w.VBox([w.HTML(f"<h3>{html.escape(title)}</h3>"), *children])
+    """A titled block of a page; every plotly chart in it gets a «Скачать PNG» button."""
+    return w.VBox([w.HTML(f"<h3>{html.escape(title)}</h3>"), *(_with_png(c) for c in children)])

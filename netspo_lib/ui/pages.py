@@ -89,6 +89,14 @@ PAGES: tuple[PageInfo, ...] = (
         "netspo_lib.ui.forms.reports:ReportsForm",
         "form",
     ),
+    PageInfo(
+        "slides.ipynb",
+        "Слайды для ОМС",
+        "презентация итогов периода для методического совета с графиками и таблицами",
+        (A.SLIDES_MAKE,),
+        "netspo_lib.ui.slides_form:SlidesForm",
+        "form",
+    ),
 )
 
 
