@@ -6,10 +6,14 @@ Cells that start with =, +, - or @ are written as text, never as formulas.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import IO
 
 import pandas as pd
+import xlsxwriter
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -91,4 +95,154 @@ def write_table(
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     wb.save(path)
+    return path
+
+
+# --- Several tables on print-ready sheets, written with XlsxWriter -----------------------
+# Reports with more than one table (the curator's report, the letters to parents, the report
+# pack) are written by XlsxWriter, about three times faster than openpyxl for styled sheets.
+
+Signature = str | tuple[str, str]  # «Классный руководитель» or (role, «Иванов И.И.»)
+
+
+@dataclass(frozen=True)
+class Block:
+    """One table of a sheet with an optional caption above it."""
+
+    frame: pd.DataFrame
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    """A print-ready sheet: title, subtitle, paragraphs, tables, paragraphs, signature lines.
+
+    ``name`` is the sheet's tab (cut to 31 characters); the header of a sheet's only table
+    is frozen and repeated on every printed page.
+    """
+
+    name: str
+    title: str
+    subtitle: str = ""
+    blocks: Sequence[Block] = ()
+    before: Sequence[str] = ()
+    after: Sequence[str] = ()
+    signatures: Sequence[Signature] = ()
+    dated: bool = True
+
+
+_SHEET_NAME_BAD = str.maketrans({c: " " for c in "[]:*?/\\"})
+
+
+def sheet_name(text: str, taken: set[str] | None = None) -> str:
+    """A valid, unique tab name (≤ 31 characters, no []:*?/\\)."""
+    base = text.translate(_SHEET_NAME_BAD).strip()[:31] or "Лист"
+    name, n = base, 2
+    while taken is not None and name.lower() in taken:
+        suffix = f" ({n})"
+        name, n = base[: 31 - len(suffix)] + suffix, n + 1
+    if taken is not None:
+        taken.add(name.lower())
+    return name
+
+
+class _Styles:
+    def __init__(self, wb: xlsxwriter.Workbook) -> None:
+        self.title = wb.add_format({"bold": True, "font_size": 13})
+        self.caption = wb.add_format({"bold": True, "font_size": 11})
+        self.text = wb.add_format({"text_wrap": False})
+        self.header = wb.add_format(
+            {"bold": True, "bg_color": "#DDEBF7", "border": 1, "border_color": "#999999",
+             "text_wrap": True, "valign": "vcenter"}
+        )  # fmt: skip
+        self.cell = wb.add_format(
+            {"border": 1, "border_color": "#999999", "text_wrap": True, "valign": "top"}
+        )
+
+
+def _cell_value(value: object) -> object:
+    if value is pd.NA or value is pd.NaT:
+        return ""
+    value = safe_cell(value)
+    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
+        value = value.item()  # type: ignore[union-attr]
+    return value
+
+
+def add_sheet(wb: xlsxwriter.Workbook, spec: SheetSpec, taken: set[str] | None = None) -> None:
+    """Write ``spec`` as a new sheet of the open XlsxWriter workbook."""
+    styles: _Styles = getattr(wb, "_netspo_styles", None) or _Styles(wb)
+    wb._netspo_styles = styles  # type: ignore[attr-defined]
+    ws = wb.add_worksheet(sheet_name(spec.name, taken))
+    widths: dict[int, int] = {}
+    row = 0
+    ws.write_string(row, 0, spec.title, styles.title)
+    row += 1
+    ws.write_string(row, 0, spec.subtitle or f"Сформировано {fmt_date(today())}")
+    row += 2
+    for line in spec.before:
+        ws.write_string(row, 0, line, styles.text)
+        row += 1
+    if spec.before:
+        row += 1
+    first_header: int | None = None
+    for block in spec.blocks:
+        if block.caption:
+            ws.write_string(row, 0, block.caption, styles.caption)
+            row += 1
+        if first_header is None:
+            first_header = row
+        for col, name in enumerate(block.frame.columns):
+            ws.write(row, col, str(name), styles.header)
+            widths[col] = max(widths.get(col, 10), min(len(str(name)) + 2, 30))
+        row += 1
+        for values in block.frame.itertuples(index=False):
+            for col, value in enumerate(values):
+                cell = _cell_value(value)
+                ws.write(row, col, cell, styles.cell)
+                widths[col] = max(widths.get(col, 10), min(len(str(cell)) + 2, 60))
+            row += 1
+        row += 1
+    for line in spec.after:
+        ws.write_string(row, 0, line, styles.text)
+        row += 1
+    if spec.after:
+        row += 1
+    for who in spec.signatures:
+        role, name = (who, "____________________") if isinstance(who, str) else who
+        ws.write_row(row, 0, [role, "____________________", f"/ {name} /"])
+        row += 2
+    if spec.dated:
+        ws.write_string(row, 0, f"Дата: {fmt_date(today())}")
+    for col, width in widths.items():
+        ws.set_column(col, col, width)
+    if first_header is not None and len(spec.blocks) == 1:
+        # One table: its header stays on screen and is printed on every page. A sheet of
+        # several tables (the curator's report) has no single header to repeat.
+        ws.freeze_panes(first_header + 1, 0)
+        ws.repeat_rows(first_header)
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
+
+
+def new_workbook(target: str | Path | IO[bytes]) -> xlsxwriter.Workbook:
+    """An XlsxWriter workbook that never turns text into a formula or a link."""
+    options = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    return xlsxwriter.Workbook(str(target) if isinstance(target, Path) else target, options)
+
+
+def write_sheets(path: str | Path | IO[bytes], sheets: Sequence[SheetSpec]) -> str | Path | IO[bytes]:
+    """Write the sheets to one .xlsx workbook (a path, or a binary stream such as BytesIO)."""
+    if isinstance(path, str | Path):
+        path = Path(path)
+        if path.suffix.lower() != ".xlsx":
+            raise NetspoError(f"Файл «{path.name}»: отчёт из нескольких таблиц сохраняется только в .xlsx.")
+    wb = new_workbook(path)
+    taken: set[str] = set()
+    if not sheets:
+        sheets = [SheetSpec("Отчёт", "Нет данных")]
+    for spec in sheets:
+        add_sheet(wb, spec, taken)
+    wb.close()
     return path
