@@ -102,3 +102,27 @@ def test_no_one_at_risk_gives_an_empty_table(engine) -> None:
         frame = students_at_risk(session, w.actors[Role.DEPUTY_DIRECTOR], period_id=w.period_taught)
         assert frame.empty and list(frame.columns) == COLUMNS
         session.rollback()
+
+
+def test_a_mean_over_weights_summing_past_100_is_counted_on_both_engines(engine) -> None:
+    """Twelve marks of weight 10 (a sum of weights of 120): the mean is still (2·6 + 3·6)/12
+    = 2.5. PostgreSQL once cast the sum to the column's NUMERIC(3,1) and overflowed."""
+    from datetime import date, timedelta
+
+    from .world import add_lesson
+
+    with Session(engine) as session:
+        w = build_world(session)
+        marks = []
+        for i in range(12):
+            lesson = add_lesson(
+                session, group_id=w.group_a, item_id=w.item_taught, period_id=w.period_taught,
+                teacher_person=w.teacher_person, day=date(2025, 9, 3) + timedelta(days=i), pair=2,
+            )  # fmt: skip
+            marks.append(_mark(lesson, w.student_a, 2 if i % 2 else 3, 10.0, WorkKind.TEST))
+        session.add_all(marks)
+        session.flush()
+        frame = students_at_risk(session, w.actors[Role.DEPUTY_DIRECTOR], period_id=w.period_taught)
+        reasons = frame.set_index("student_id").loc[w.student_a, "Причины"]
+        assert "средний балл 2.5" in reasons
+        session.rollback()

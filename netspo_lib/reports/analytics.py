@@ -759,10 +759,12 @@ def attendance_by(
     if students.empty:
         return pd.DataFrame(columns=columns)
     keys = ["key"] if by != "college" else []
-    lesson_unit = _unit(by, ls.group_id, a.student_id)
-    hours_q = _apply(
+    # Sums per group (or per student) first, over the attendance rows alone; the names of
+    # the unit are joined to those few hundred rows, not to every absence.
+    base = a.student_id if by == "student" else ls.group_id
+    sums = (
         sa.select(
-            *lesson_unit.columns,
+            base.label("base"),
             _hours(MISSED).label("missed_hours"),
             _hours(EXCUSED).label("excused_hours"),
             _hours((AttendanceCode.SICK,)).label("sick_hours"),
@@ -770,9 +772,19 @@ def attendance_by(
             sa.func.sum(sa.case((a.code == AttendanceCode.LATE, 1), else_=0)).label("late"),
         )
         .select_from(a)
-        .join(ls, ls.id == a.lesson_id),
+        .join(ls, ls.id == a.lesson_id)
+        .where(*_lesson_scope(groups, start, end))
+        .group_by(base)
+        .subquery("sums")
+    )
+    lesson_unit = _unit(by, sums.c.base, sums.c.base)
+    hours_q = _apply(
+        sa.select(
+            *lesson_unit.columns,
+            *[sa.func.sum(sums.c[c]).label(c) for c in list(ATTENDANCE_COLUMNS)[:5]],
+        ).select_from(sums),
         lesson_unit,
-    ).where(*_lesson_scope(groups, start, end))
+    )
     hours = pd.DataFrame([dict(r._mapping) for r in session.execute(hours_q.group_by(*lesson_unit.columns))])
     full = att.full_days(groups, start, end)
     full_unit = _unit(by, full.c.group_id, full.c.student_id)

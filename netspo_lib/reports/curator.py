@@ -33,7 +33,7 @@ from netspo_lib.locks import period_label
 from netspo_lib.models.people import full_name
 from netspo_lib.reports import attendance, performance
 from netspo_lib.reports.grade_sheet import _index_order
-from netspo_lib.reports.metrics import from_counts
+from netspo_lib.reports.metrics import from_counts, weighted_mean_mark
 from netspo_lib.tables import Block, SheetSpec, write_sheets
 
 SIGNATURES = ("Классный руководитель", "Заведующий отделением")
@@ -168,8 +168,7 @@ def current_averages(
     period = session.get(m.StudyPeriod, period_id)
     as_of = as_of or (min(clock.today(), period.ends_on) if period else clock.today())
     mk, ls, st = m.Mark, m.Lesson, m.Student
-    weighted = sa.func.sum(mk.value * mk.weight)
-    weights = sa.func.sum(mk.weight)
+    mean = weighted_mean_mark()
     base = (
         sa.select(mk.student_id)
         .join(ls, ls.id == mk.lesson_id)
@@ -183,13 +182,11 @@ def current_averages(
         )
     )
     per_item = session.execute(
-        base.add_columns(m.CurriculumItem.index, (weighted / weights).label("mean"))
+        base.add_columns(m.CurriculumItem.index, mean.label("mean"))
         .join(m.CurriculumItem, m.CurriculumItem.id == ls.curriculum_item_id)
         .group_by(mk.student_id, m.CurriculumItem.index)
     ).all()
-    overall = dict(
-        session.execute(base.add_columns((weighted / weights).label("mean")).group_by(mk.student_id)).all()
-    )
+    overall = dict(session.execute(base.add_columns(mean.label("mean")).group_by(mk.student_id)).all())
     students = _students(session, group_id, as_of)
     items = sorted({index for _, index, _ in per_item}, key=_index_order)
     means: dict[int, dict[str, float]] = {}

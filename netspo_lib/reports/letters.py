@@ -28,6 +28,7 @@ from netspo_lib.models.people import full_name
 from netspo_lib.reports import attendance
 from netspo_lib.reports.curator import GroupInfo, group_info
 from netspo_lib.reports.grade_sheet import _index_order
+from netspo_lib.reports.metrics import weighted_mean_mark
 from netspo_lib.tables import Block, SheetSpec, write_sheets
 
 LETTER_COLUMNS = ["Индекс", "Дисциплина", "Отметки", "Средний балл", "Оценка за период"]
@@ -80,7 +81,7 @@ def parent_letters(
     ).all()
     ids = [s.id for s in students] or [-1]
     in_period = [ls.period_id == period_id, ls.group_id == group_id, ls.lesson_date <= as_of]
-    mean = sa.func.sum(mk.value * mk.weight) / sa.func.sum(mk.weight)
+    mean = weighted_mean_mark()
     means = session.execute(
         sa.select(mk.student_id, ls.curriculum_item_id, mean)
         .join(ls, ls.id == mk.lesson_id)

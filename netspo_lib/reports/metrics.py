@@ -20,6 +20,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import sqlalchemy as sa
+
 from netspo_lib.enums import FinalResult
 
 SOU_WEIGHTS = {"5": 100, "4": 64, "3": 36, "2": 16, "not_attested": 7}
@@ -115,3 +117,13 @@ def grade_metrics(results: Iterable[object]) -> GradeMetrics:
         if result is not None:
             counts[result.value] += 1
     return from_counts(counts)
+
+
+def weighted_mean_mark() -> sa.ColumnElement[float]:
+    """The current weighted mean mark, ``sum(value × weight) / sum(weight)``, as an SQL
+    aggregate over ``marks`` (R-4.10.a). Computed in floating point: a NUMERIC(3,1)
+    weight would make PostgreSQL cast the sum to NUMERIC(3,1) and overflow at 100."""
+    from netspo_lib.models import Mark
+
+    weighted = sa.cast(sa.func.sum(Mark.value * Mark.weight), sa.Float)
+    return weighted / sa.cast(sa.func.sum(Mark.weight), sa.Float)

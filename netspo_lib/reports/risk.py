@@ -23,6 +23,7 @@ from netspo_lib import models as m
 from netspo_lib.access import Action, Actor
 from netspo_lib.enums import AttendanceCode, FinalResult
 from netspo_lib.models.people import full_name
+from netspo_lib.reports.metrics import weighted_mean_mark
 from netspo_lib.reports.performance import readable_groups
 
 ACTION = Action.DASHBOARD_CONTROL
@@ -73,7 +74,7 @@ def students_at_risk(
         reasons[student_id].append(f"итог «{result.label}» по {index}")
 
     mk, ls = m.Mark, m.Lesson
-    mean = sa.func.sum(mk.value * mk.weight) / sa.func.sum(mk.weight)
+    mean = weighted_mean_mark()
     no_final = ~sa.exists().where(
         fg.student_id == mk.student_id,
         fg.curriculum_item_id == ls.curriculum_item_id,
