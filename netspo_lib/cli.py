@@ -727,7 +727,9 @@ def report_command(
     with acting(db_url, as_login) as (session, actor):
         period_id = _period_id(session, actor, year_name, number)
         group_id = _group_id(session, actor, group_name) if group_name else None
-        frame = spec.build(session, actor, catalog.Request(period_id, group_id, start, end))
+        frame = spec.build(
+            session, actor, catalog.Request(period_id, group_id, start, end)
+        )  # the preview table
         college = session.get(m.College, actor.college_id)
         from netspo_lib.locks import period_label
 
@@ -735,8 +737,50 @@ def report_command(
         if start or end:
             parts.append(f"с {fmt_date(start)} по {fmt_date(end)}".replace("с  ", "").strip())
         subtitle = "; ".join(p for p in parts if p) + f". Сформировано {fmt_date(today())}"
-        path = write_table(frame, out, title=spec.title, subtitle=subtitle, signatures=list(spec.signatures))
+        request = catalog.Request(period_id, group_id, start, end)
+        if spec.sheets is not None and out.lower().endswith(".xlsx"):
+            from netspo_lib.tables import write_sheets
+
+            path = write_sheets(out, spec.sheets(session, actor, request))  # the full workbook
+        else:
+            path = write_table(
+                frame, out, title=spec.title, subtitle=subtitle, signatures=list(spec.signatures)
+            )
     click.echo(f"{spec.title}: строк {len(frame)}. Сохранено: {path}")
+
+
+@cli.command("report-pack", **COMMAND)
+@with_period
+@click.option("--out", required=True, type=click.Path(), help="Папка, архив .zip или один файл .xlsx.")
+@as_option
+@db_option
+def report_pack_command(
+    year_name: str | None,
+    number: int,
+    group_name: str | None,
+    out: str,
+    as_login: str | None,
+    db_url: str | None,
+) -> None:
+    """Пакет отчётов всех групп за период: сводная ведомость и отчёт куратора каждой группы."""
+    from netspo_lib.reports.pack import report_pack
+
+    with acting(db_url, as_login) as (session, actor):
+        period_id = _period_id(session, actor, year_name, number)
+        group_ids = [_group_id(session, actor, group_name)] if group_name else None
+        with click.progressbar(length=1, label="Отчёты групп", width=30) as bar:
+            state = {"done": 0}
+
+            def progress(done: int, total: int, text: str) -> None:
+                bar.length = max(total, 1)
+                bar.update(done - state["done"])
+                state["done"] = done
+
+            result = report_pack(
+                session, actor, period_id=period_id, out=out, group_ids=group_ids, progress=progress
+            )
+    seconds = f"{result.seconds:.1f}".replace(".", ",")
+    click.echo(f"Групп: {result.groups}, файлов: {len(result.files)}, {seconds} с. Сохранено: {result.path}")
 
 
 def main(argv: list[str] | None = None) -> None:

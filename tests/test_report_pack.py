@@ -192,3 +192,16 @@ def test_cli_lists_and_writes_the_new_reports(tmp_path, capsys) -> None:
     assert set(expected["Студент"]) <= set(cells)
     assert set(expected["Категория"]) <= set(cells)
     assert "Классный руководитель" in cells and "Заведующий отделением" in cells
+    # The full workbook: the curator report's five tables, not only the students' one.
+    sheet_text = " ".join(str(c) for c in cells)
+    assert "Пропущено" in sheet_text or "пропущено" in sheet_text.lower()
+
+    # And the pack of every group the curator may report on, with a progress bar.
+    pack = tmp_path / "пакет.zip"
+    with pytest.raises(SystemExit) as done:
+        main(["report-pack", "--period", "1", "--as", login, "--out", str(pack), "--db", url])
+    out_text = capsys.readouterr().out
+    assert done.value.code in (0, None), out_text
+    assert "Групп: 1" in out_text and pack.exists()
+    with zipfile.ZipFile(pack) as archive:
+        assert any(group in name for name in archive.namelist())
