@@ -201,12 +201,40 @@ class PngButton(w.VBox):
         self.link.value = download_html(png, file_name(title, ".png"), "Сохранить картинку")
 
 
+def sync_figures(widget: w.Widget) -> w.Widget:
+    """Give every plotly FigureWidget in a widget tree its current data before the first
+    display. Plotly sends a figure's changes as messages to views that exist and refreshes
+    the synced state only when the figure itself is displayed (``_repr_mimebundle_``); a
+    figure shown inside a box would otherwise appear empty."""
+    import copy
+
+    import plotly.graph_objects as go
+
+    if isinstance(widget, go.FigureWidget):
+        widget._widget_layout = copy.deepcopy(widget._layout_obj._props)
+        widget._widget_data = copy.deepcopy(widget._data)
+    for child in getattr(widget, "children", ()):
+        sync_figures(child)
+    return widget
+
+
 def _with_png(child: w.Widget) -> w.Widget:
     import plotly.graph_objects as go
 
     if isinstance(child, go.FigureWidget):
         return w.VBox([child, PngButton(child)])
     return child
+
+
+def select(dropdown: w.Dropdown, value: Any) -> None:
+    """Choose ``value``; for None choose the «Все…» option by its index, because an
+    ipywidgets Dropdown takes ``value=None`` for «nothing selected» and shows it blank."""
+    if value is None and dropdown.options:
+        first = dropdown.options[0]
+        if isinstance(first, tuple) and first[1] is None:
+            dropdown.index = 0
+            return
+    dropdown.value = value
 
 
 def section(title: str, children: Sequence[w.Widget]) -> w.VBox:

@@ -24,7 +24,7 @@ from netspo_lib.access import Actor
 from netspo_lib.clock import fmt_date, today
 from netspo_lib.enums import Role
 from netspo_lib.errors import NetspoError
-from netspo_lib.ui.common import explain, message_html
+from netspo_lib.ui.common import explain, message_html, sync_figures
 from netspo_lib.ui.pages import PageInfo, page_by_notebook, pages_for
 
 log = logging.getLogger("netspo.ui")
@@ -142,7 +142,7 @@ def build_page(
         return w.VBox([header, w.HTML(message_html(text, "error"))])
     try:
         page = (factory or info.build_class())(engine, actor)
-        body = page.widget  # type: ignore[attr-defined]
+        body = sync_figures(page.widget)  # type: ignore[attr-defined]
     except Exception as exc:
         body = w.HTML(message_html(explain(exc), "error"))
     return w.VBox([header, body])

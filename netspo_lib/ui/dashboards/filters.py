@@ -14,7 +14,7 @@ from typing import Any
 import ipywidgets as w
 
 from netspo_lib.reports.analytics import FilterChoices
-from netspo_lib.ui.common import options
+from netspo_lib.ui.common import options, select
 
 ALL = "Все"
 _LAYOUT = {"width": "330px"}
@@ -23,7 +23,7 @@ _STYLE = {"description_width": "110px"}
 
 def _dropdown(description: str) -> w.Dropdown:
     return w.Dropdown(
-        description=description, options=[(ALL, None)], value=None, layout=w.Layout(**_LAYOUT), style=_STYLE
+        description=description, options=[(ALL, None)], index=0, layout=w.Layout(**_LAYOUT), style=_STYLE
     )
 
 
@@ -34,7 +34,7 @@ def _set_options(dropdown: w.Dropdown, pairs: list[tuple[str, Any]], *, everythi
     keep = dropdown.value if dropdown.value in values else (values[0] if values else None)
     if list(dropdown.options) != new:
         dropdown.options = new
-    dropdown.value = keep
+    select(dropdown, keep)
 
 
 class Filters(w.VBox):

@@ -9,7 +9,6 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -96,14 +95,3 @@ def private_folder() -> Iterator[Path]:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def select(dropdown: Any, value: Any) -> None:
-    """Choose ``value``; for None choose the «Все…» option by its index, because an
-    ipywidgets Dropdown takes ``value=None`` for «nothing selected» and shows it blank."""
-    if value is None and dropdown.options:
-        first = dropdown.options[0]
-        if isinstance(first, tuple) and first[1] is None:
-            dropdown.index = 0
-            return
-    dropdown.value = value

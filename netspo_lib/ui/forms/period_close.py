@@ -21,8 +21,8 @@ from netspo_lib.access import Action, Actor, Resource, allowed
 from netspo_lib.clock import fmt_date, parse_date
 from netspo_lib.errors import NetspoError
 from netspo_lib.locks_readiness import readiness
-from netspo_lib.ui.common import MessageArea, guarded, options, section, table_html
-from netspo_lib.ui.forms._shared import _default_period, _group_choices, _period_choices, select
+from netspo_lib.ui.common import MessageArea, guarded, options, section, select, table_html
+from netspo_lib.ui.forms._shared import _default_period, _group_choices, _period_choices
 
 ALL_GROUPS_LABEL = "Все группы"
 

@@ -28,13 +28,21 @@ from netspo_lib.clock import fmt_date, parse_date, today
 from netspo_lib.errors import NetspoError
 from netspo_lib.locks import period_label
 from netspo_lib.reports import catalog
-from netspo_lib.ui.common import MessageArea, Progress, download_html, guarded, options, section, table_html
+from netspo_lib.ui.common import (
+    MessageArea,
+    Progress,
+    download_html,
+    guarded,
+    options,
+    section,
+    select,
+    table_html,
+)
 from netspo_lib.ui.forms._shared import (
     _default_period,
     _period_choices,
     private_folder,
     safe_file_name,
-    select,
 )
 
 ALL_DEPARTMENTS = "Все отделения"
