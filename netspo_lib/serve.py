@@ -29,6 +29,25 @@ def kernel_idle_seconds() -> int:
     return max(minutes, 1) * 60
 
 
+def preheat_pool() -> int:
+    """Kernels kept started per page, with the page's imports done, waiting for a user:
+    ``NETSPO_PREHEAT_POOL`` (default 1; 0 turns preheating off)."""
+    try:
+        return max(int(os.environ.get("NETSPO_PREHEAT_POOL", "1")), 0)
+    except ValueError:
+        return 1
+
+
+def preheat_options() -> list[str]:
+    """Voila's preheated kernels: a page's notebook runs up to the point where it needs the
+    user (netspo_lib.ui.page waits there for the request), so a user waits only for the
+    queries and the drawing, not for Python and the libraries to start."""
+    pool = preheat_pool()
+    if pool == 0:
+        return []
+    return ["--VoilaConfiguration.preheat_kernel=True", f"--VoilaConfiguration.default_pool_size={pool}"]
+
+
 def voila_command(host: str = "127.0.0.1", port: int = 8866) -> list[str]:
     return [
         voila_executable(),
@@ -43,6 +62,7 @@ def voila_command(host: str = "127.0.0.1", port: int = 8866) -> list[str]:
         # and each page's kernel learns who it serves from the session cookie.
         "--Voila.identity_provider_class=netspo_lib.web.auth.NetspoIdentityProvider",
         "--VoilaConfiguration.http_header_envs=Cookie",
+        *preheat_options(),
         # A page left open and idle gives its kernel back after a while (many users, one host).
         f"--MappingKernelManager.cull_idle_timeout={kernel_idle_seconds()}",
         "--MappingKernelManager.cull_interval=60",

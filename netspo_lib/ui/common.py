@@ -201,6 +201,22 @@ class PngButton(w.VBox):
         self.link.value = download_html(png, file_name(title, ".png"), "Сохранить картинку")
 
 
+def warm_up_charts() -> None:
+    """Load plotly's figure machinery (validators, templates) once, about 2 s: a preheated
+    page does it before any user arrives, so the first chart a user sees is drawn at once."""
+    import plotly.graph_objects as go
+
+    fig = go.FigureWidget()
+    fig.update_layout(
+        title={"text": "—"}, template="plotly_white", separators=", ", legend={"orientation": "h"},
+        yaxis={"title": "%"}, yaxis2={"overlaying": "y", "side": "right"}, barmode="stack",
+    )  # fmt: skip
+    fig.add_bar(x=[1], y=[1], marker_color="#1f4e79", customdata=[1])
+    fig.add_scatter(x=[1], y=[1], mode="lines+markers")
+    fig.add_heatmap(z=[[1]], x=["a"], y=["b"], colorscale="RdYlGn", hoverongaps=False)
+    fig.data[0].on_click(lambda *_args: None)
+
+
 def sync_figures(widget: w.Widget) -> w.Widget:
     """Give every plotly FigureWidget in a widget tree its current data before the first
     display. Plotly sends a figure's changes as messages to views that exist and refreshes

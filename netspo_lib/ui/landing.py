@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from netspo_lib import db
 from netspo_lib.overview import CollegeOverview, college_overviews
-from netspo_lib.ui.page import current_actor, header_html, landing_menu_html, login_prompt
+from netspo_lib.ui.page import current_actor, header_html, landing_menu_html, login_prompt, wait_for_user
 
 STYLE = """
 <style>
@@ -53,6 +53,7 @@ def landing() -> w.Widget:
     can't be read."""
     try:
         engine = db.make_engine()
+        wait_for_user()
         with Session(engine) as s:
             actor = current_actor(s)
         if actor is None:

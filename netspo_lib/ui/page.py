@@ -24,7 +24,7 @@ from netspo_lib.access import Actor
 from netspo_lib.clock import fmt_date, today
 from netspo_lib.enums import Role
 from netspo_lib.errors import NetspoError
-from netspo_lib.ui.common import explain, message_html, sync_figures
+from netspo_lib.ui.common import explain, message_html, sync_figures, warm_up_charts
 from netspo_lib.ui.pages import PageInfo, page_by_notebook, pages_for
 
 log = logging.getLogger("netspo.ui")
@@ -38,7 +38,17 @@ NOT_SIGNED_IN = "Сеанс не открыт или завершён. Войд�
 
 
 def under_voila() -> bool:
-    return os.environ.get("SERVER_SOFTWARE", "").startswith("voila")
+    return os.environ.get("SERVER_SOFTWARE", "").startswith("voila") or "VOILA_KERNEL_ID" in os.environ
+
+
+def wait_for_user() -> None:
+    """In a preheated Voila kernel, wait here until a request for the page arrives and its
+    headers (the session cookie) are in the environment; elsewhere return at once."""
+    if os.environ.get("VOILA_PREHEAT", "False") == "False":
+        return
+    from voila.utils import wait_for_request
+
+    wait_for_request()
 
 
 def session_token() -> str | None:
@@ -153,7 +163,14 @@ def show(notebook: str, *, factory: Callable[[Engine, Actor], object] | None = N
     root = w.VBox()
     try:
         info = page_by_notebook(notebook)
+        if factory is None:
+            factory = info.build_class()  # the page's imports: done while the kernel is preheated
+        if info.kind == "dashboard":
+            warm_up_charts()
         engine = db.make_engine()
+        with engine.connect():
+            pass  # and the first connection
+        wait_for_user()
         with Session(engine) as s:
             actor = current_actor(s)
         if actor is None:
