@@ -148,8 +148,10 @@ def run_import(
     spec = _kind(kind)
     require(session, actor, Action.DATA_IMPORT, Resource(college_id=actor.college_id, description=spec.title))
     path = Path(path)
-    if not path.exists():
-        raise NetspoError(f"Файл не найден: {path}.")
+    if not path.is_file():
+        raise NetspoError(
+            f"Файл не найден: «{path}»." if not path.exists() else f"«{path}» — не файл, а папка."
+        )
     started = now()
     result = ImportResult(spec.name, path.name, hashlib.sha256(path.read_bytes()).hexdigest())
     _validate(session, actor, spec, path, result)
