@@ -48,7 +48,7 @@ def test_a_wrong_password_is_refused_in_russian(page, voila_url: str) -> None:
     page.fill("#login", DEMO_LOGINS[Role.DEPUTY_DIRECTOR])
     page.fill("#password", "wrong-password-1")
     page.click("button[type=submit]")
-    page.get_by_text("Неверный логин или пароль").wait_for(timeout=10_000)
+    page.get_by_text("Неверный логин или пароль").wait_for(timeout=PAGE_TIMEOUT_MS)
 
 
 def test_landing_shows_college_counts_and_the_role_s_pages(page, voila_url: str, demo_db_url: str) -> None:
@@ -83,7 +83,7 @@ def test_a_page_out_of_the_role_s_reach_is_refused_even_by_address(page, voila_u
 def test_logout_ends_the_session_on_every_page(page, voila_url: str) -> None:
     sign_in(page, voila_url, DEMO_LOGINS[Role.DIRECTOR])
     page.click("a.netspo-logout")
-    page.get_by_text("Вы вышли из системы").wait_for(timeout=10_000)
+    page.get_by_text("Вы вышли из системы").wait_for(timeout=PAGE_TIMEOUT_MS)
     page.goto(f"{voila_url}/voila/render/index.ipynb", wait_until="domcontentloaded")
     assert "/login" in page.url
 

@@ -146,7 +146,7 @@ def test_changing_the_period_redraws_the_chart(page, voila_url: str) -> None:  #
         "([old]) => { const t = document.querySelector('.js-plotly-plot .gtitle');"
         " return t && t.textContent !== old; }",
         arg=[before],
-        timeout=30_000,
+        timeout=PAGE_TIMEOUT_MS,
     )
     assert _plain(other) in _plain(title.text_content() or "")
     screenshot(page, "dashboard-performance-other-period")
@@ -168,17 +168,17 @@ def test_import_a_file_through_the_form(page, voila_url: str, demo_db_url: str, 
     with page.expect_file_chooser() as chooser:
         page.get_by_role("button", name="Выбрать файл").click()
     chooser.value.set_files(str(_rooms_file(tmp_path / "аудитории.xlsx")))
-    page.get_by_text("аудитории.xlsx").first.wait_for(timeout=30_000)
+    page.get_by_text("аудитории.xlsx").first.wait_for(timeout=PAGE_TIMEOUT_MS)
     page.get_by_role("button", name="Проверить").click()
-    page.get_by_text("Будет добавлено").first.wait_for(timeout=60_000)
+    page.get_by_text("Будет добавлено").first.wait_for(timeout=PAGE_TIMEOUT_MS)
     commit = page.get_by_role("button", name="Загрузить в базу")
     page.wait_for_function(
         "() => [...document.querySelectorAll('button')]"
         ".some(b => b.textContent.includes('Загрузить в базу') && !b.disabled)",
-        timeout=30_000,
+        timeout=PAGE_TIMEOUT_MS,
     )
     commit.click()
-    page.get_by_text("Добавлено").first.wait_for(timeout=60_000)
+    page.get_by_text("Добавлено").first.wait_for(timeout=PAGE_TIMEOUT_MS)
     _no_error_on(page)
     screenshot(page, "form-import-committed")
     engine = db.make_engine(demo_db_url)
@@ -224,7 +224,7 @@ def test_a_period_locked_in_the_form_refuses_a_later_mark(page, voila_url: str, 
     page.get_by_placeholder("Например: 123-о").fill("77-у")
     page.locator("textarea").first.fill("Проверка закрытия периода в браузерном тесте")
     page.get_by_role("button", name="Закрыть период").click()
-    page.locator(".netspo-msg-success").first.wait_for(timeout=30_000)
+    page.locator(".netspo-msg-success").first.wait_for(timeout=PAGE_TIMEOUT_MS)
     screenshot(page, "form-period-closed")
     with Session(engine) as s, pytest.raises(NetspoError, match="закрыт"):
         set_mark(s, teacher, lesson_id=lesson_id, student_id=student, value=4)
@@ -235,7 +235,7 @@ def test_download_a_report(page, voila_url: str, tmp_path: Path) -> None:  # typ
     page.get_by_role("button", name="Скачать .xlsx").wait_for(timeout=PAGE_TIMEOUT_MS)
     page.get_by_role("button", name="Скачать .xlsx").click()
     link = page.locator("a.netspo-download").first
-    link.wait_for(timeout=60_000)
+    link.wait_for(timeout=PAGE_TIMEOUT_MS)
     with page.expect_download() as download_info:
         link.click()
     download = download_info.value
