@@ -399,6 +399,20 @@ def year_rollover(
     click.echo(f"Перевод выполнен. {result.summary}")
 
 
+def _department_id(session: Session, actor: Actor, name: str) -> int:
+    """A department of the actor's college by its name (case and spaces ignored; compared in
+    Python: SQLite's lower() knows only Latin letters)."""
+    wanted = " ".join(name.split()).casefold()
+    rows = session.execute(
+        sa.select(m.Department.id, m.Department.name).where(m.Department.college_id == actor.college_id)
+    ).all()
+    found = next((i for i, n in rows if " ".join(n.split()).casefold() == wanted), None)
+    if found is None:
+        known = "; ".join(n for _, n in rows)
+        _refuse(f"отделение «{name}» не найдено. Отделения колледжа: {known}.")
+    return found
+
+
 def _period_id(session: Session, actor: Actor, year_name: str | None, number: int) -> int:
     """A period by its year («2025/2026», default: the current year) and number (0: the year)."""
     query = (
@@ -671,14 +685,7 @@ def slides_command(
         period_id = _period_id(session, actor, year_name, number) if number else None
         department_id = None
         if department_name:
-            department_id = session.scalar(
-                sa.select(m.Department.id).where(
-                    m.Department.college_id == actor.college_id,
-                    sa.func.lower(m.Department.name) == department_name.strip().lower(),
-                )
-            )
-            if department_id is None:
-                _refuse(f"отделение «{department_name}» не найдено.")
+            department_id = _department_id(session, actor, department_name)
         engine = session.get_bind()
 
     def progress(done: int, total: int, text: str) -> None:
@@ -696,6 +703,7 @@ def slides_command(
 @with_period
 @click.option("--from", "start", type=DATE, help="С даты (посещаемость, активность).")
 @click.option("--to", "end", type=DATE, help="По дату включительно.")
+@click.option("--department", "department_name", metavar="ОТДЕЛЕНИЕ", help="Только это отделение.")
 @click.option("--out", type=click.Path(dir_okay=False), help="Файл .xlsx или .csv.")
 @as_option
 @db_option
@@ -707,6 +715,7 @@ def report_command(
     group_name: str | None,
     start: date | None,
     end: date | None,
+    department_name: str | None,
     out: str | None,
     as_login: str | None,
     db_url: str | None,
@@ -727,17 +736,21 @@ def report_command(
     with acting(db_url, as_login) as (session, actor):
         period_id = _period_id(session, actor, year_name, number)
         group_id = _group_id(session, actor, group_name) if group_name else None
-        frame = spec.build(
-            session, actor, catalog.Request(period_id, group_id, start, end)
-        )  # the preview table
+        department_id = _department_id(session, actor, department_name) if department_name else None
+        request = catalog.Request(period_id, group_id, start, end, department_id)
+        frame = spec.build(session, actor, request)
         college = session.get(m.College, actor.college_id)
         from netspo_lib.locks import period_label
 
-        parts = [college.name, f"группа {group_name}" if group_name else "", period_label(session, period_id)]
+        parts = [
+            college.name,
+            department_name or "",
+            f"группа {group_name}" if group_name else "",
+            period_label(session, period_id),
+        ]
         if start or end:
             parts.append(f"с {fmt_date(start)} по {fmt_date(end)}".replace("с  ", "").strip())
         subtitle = "; ".join(p for p in parts if p) + f". Сформировано {fmt_date(today())}"
-        request = catalog.Request(period_id, group_id, start, end)
         if spec.sheets is not None and out.lower().endswith(".xlsx"):
             from netspo_lib.tables import write_sheets
 

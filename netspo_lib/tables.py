@@ -55,7 +55,8 @@ def write_table(
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        frame.map(safe_cell).to_csv(path, sep=";", index=False, encoding="utf-8-sig")
+        # Semicolons and a decimal comma: how Russian Excel reads a CSV file.
+        frame.map(safe_cell).to_csv(path, sep=";", decimal=",", index=False, encoding="utf-8-sig")
         return path
     if suffix != ".xlsx":
         raise NetspoError(f"Файл «{path.name}»: поддерживаются только форматы .xlsx и .csv.")

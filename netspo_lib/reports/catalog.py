@@ -16,6 +16,7 @@ from netspo_lib.access import Action, Actor, Resource, allowed
 from netspo_lib.errors import NetspoError
 from netspo_lib.reports import (
     activity,
+    analytics,
     attendance,
     control,
     curator,
@@ -35,6 +36,7 @@ class Request:
     group_id: int | None
     start: date | None
     end: date | None
+    department_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -186,10 +188,10 @@ def _teacher_year_sheets(s: Session, a: Actor, r: Request) -> list[SheetSpec]:
 
 
 def _yearly_report(s: Session, a: Actor, r: Request) -> yearly.YearlyReport:
-    """The whole college for whoever may see it, else the department of the actor's grant
-    (the department head); the CLI has no --department option yet."""
-    department_id = None
-    if not allowed(s, a, Action.REPORT_COLLEGE, Resource(college_id=a.college_id)):
+    """The department asked for (``--department``); otherwise the whole college for whoever
+    may see it, else the department of the actor's grant (the department head)."""
+    department_id = r.department_id
+    if department_id is None and not allowed(s, a, Action.REPORT_COLLEGE, Resource(college_id=a.college_id)):
         department_id = next((g.department_id for g in a.grants if g.department_id is not None), None)
     return yearly.yearly_report(s, a, academic_year_id=_year_of(s, r), department_id=department_id)
 
@@ -201,6 +203,79 @@ def _yearly(s: Session, a: Actor, r: Request) -> pd.DataFrame:
 def _yearly_sheets(s: Session, a: Actor, r: Request) -> list[SheetSpec]:
     return [yearly.yearly_sheet(_yearly_report(s, a, r))]
 
+
+# Consolidations by unit (R-6.2, R-6.4, R-4.5.c): the dashboards' queries, as tables.
+PERFORMANCE_NAMES = {
+    "label": "Подразделение",
+    "students": "Студентов с оценками",
+    "students_progress_pct": "Успеваемость (по студентам), %",
+    "students_quality_pct": "Качество (по студентам), %",
+    "progress_pct": "Успеваемость (по оценкам), %",
+    "quality_pct": "Качество (по оценкам), %",
+    "sou_pct": "СОУ, %",
+    "mean": "Средний балл",
+    "n": "Оценок",
+}
+UNIT_TITLES = {
+    "department": "отделениям",
+    "specialty": "специальностям",
+    "course": "курсам",
+    "group": "группам",
+}
+
+
+def _scope(r: Request) -> dict[str, int | None]:
+    return {"department_id": r.department_id, "group_id": r.group_id}
+
+
+def _performance_by(by: str) -> Callable[[Session, Actor, Request], pd.DataFrame]:
+    def build(s: Session, a: Actor, r: Request) -> pd.DataFrame:
+        frame = analytics.performance_by(s, a, period_id=r.period_id, by=by, **_scope(r))
+        frame = frame[[c for c in PERFORMANCE_NAMES if c in frame.columns]]
+        for column in [c for c in frame.columns if c.endswith("_pct")]:
+            frame[column] = frame[column].astype(float).round(1)
+        frame["mean"] = frame["mean"].astype(float).round(2)
+        return frame.rename(columns=PERFORMANCE_NAMES)
+
+    return build
+
+
+def _attendance_by(by: str) -> Callable[[Session, Actor, Request], pd.DataFrame]:
+    def build(s: Session, a: Actor, r: Request) -> pd.DataFrame:
+        frame = analytics.attendance_by(s, a, by=by, sort="label", period_id=r.period_id, **_scope(r))
+        frame = frame.drop(columns=[c for c in ("key",) if c in frame.columns])
+        return frame.rename(columns={"label": "Подразделение", **analytics.ATTENDANCE_COLUMNS})
+
+    return build
+
+
+def _trend(s: Session, a: Actor, r: Request) -> pd.DataFrame:
+    frame = analytics.performance_trend(s, a, by="college", **_scope(r))
+    keep = ["title", "students", "students_progress_pct", "students_quality_pct", "sou_pct", "mean"]
+    frame = frame[[c for c in keep if c in frame.columns]].copy()
+    for column in [c for c in frame.columns if c.endswith("_pct")]:
+        frame[column] = frame[column].astype(float).round(1)
+    frame["mean"] = frame["mean"].astype(float).round(2)
+    return frame.rename(columns={"title": "Период", **PERFORMANCE_NAMES})
+
+
+CONSOLIDATED = (
+    [
+        ReportSpec(
+            f"performance-{by}",
+            f"Сводная успеваемость по {title}",
+            False,
+            _performance_by(by),
+            ("Заместитель директора по УР",),
+        )
+        for by, title in UNIT_TITLES.items()
+    ]
+    + [
+        ReportSpec(f"attendance-{by}", f"Сводная посещаемость по {title}", False, _attendance_by(by))
+        for by, title in UNIT_TITLES.items()
+    ]
+    + [ReportSpec("trend", "Показатели успеваемости по периодам и учебным годам", False, _trend)]
+)
 
 CURATOR_SIGNS = curator.SIGNATURES
 DEPUTY_SIGNS = ("Заместитель директора по УР",)
@@ -268,6 +343,7 @@ REPORTS: dict[str, ReportSpec] = {
         ReportSpec(
             "yearly", "Годовой отчёт по специальностям", False, _yearly, yearly.SIGNATURES, _yearly_sheets
         ),
+        *CONSOLIDATED,
     )
 }
 
