@@ -45,8 +45,30 @@ def demo_db_url(tmp_path_factory) -> str:  # type: ignore[no-untyped-def]
     engine = db.make_engine(url)
     db.upgrade(engine)
     build_demo(engine, students=60, seed=11)
+    _plant_markup(engine)
     engine.dispose()
     return url
+
+
+# Names a user might type (or an attacker might import): every page must show them as text.
+HOSTILE_DEPARTMENT = '<img src=x onerror="window.__xss=1">Отделение <b>экономики</b>'
+HOSTILE_LAST_NAME = "<script>window.__xss=2</script>Иванов"
+
+
+def _plant_markup(engine) -> None:  # type: ignore[no-untyped-def]
+    import sqlalchemy as sa
+
+    from netspo_lib import models as m
+
+    with engine.begin() as conn:
+        last = conn.execute(  # the department of a group that has students
+            sa.select(m.Group.department_id).order_by(m.Group.id.desc()).limit(1)
+        ).scalar_one()
+        conn.execute(sa.update(m.Department).where(m.Department.id == last).values(name=HOSTILE_DEPARTMENT))
+        person = conn.execute(
+            sa.select(m.Student.person_id).order_by(m.Student.id.desc()).limit(1)
+        ).scalar_one()
+        conn.execute(sa.update(m.Person).where(m.Person.id == person).values(last_name=HOSTILE_LAST_NAME))
 
 
 @pytest.fixture(scope="session")

@@ -115,3 +115,23 @@ def test_notebook_sources_and_project_files_are_not_served(page, voila_url: str,
     response = page.request.get(f"{voila_url}{path}")
     assert response.status in (403, 404), (path, response.status)
     assert "netspo_lib" not in response.text()
+
+
+@pytest.mark.parametrize("role", list(DEMO_LOGINS), ids=lambda r: DEMO_LOGINS[r])
+def test_every_demo_role_sees_exactly_its_pages(page, voila_url: str, demo_db_url: str, role) -> None:  # type: ignore[no-untyped-def]
+    """Each demo login: the landing menu lists the pages the library allows, and nothing else."""
+    from sqlalchemy.orm import Session
+
+    from netspo_lib.access import load_actor
+    from netspo_lib.ui.pages import PAGES, pages_for
+
+    with Session(db.make_engine(demo_db_url)) as s:
+        expected = [p.title for p in pages_for(load_actor(s, DEMO_LOGINS[role]))]
+    sign_in(page, voila_url, DEMO_LOGINS[role])
+    shown = page.locator(".netspo-pages a").all_inner_texts() if expected else []
+    assert [t.replace("\xa0", " ") for t in shown] == expected
+    text = page.inner_text("body")
+    for other in (p.title for p in PAGES if p.title not in expected):
+        assert f"{other} —" not in text
+    if not expected:
+        assert "Сетевом Городе" in text
