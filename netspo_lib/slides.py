@@ -279,6 +279,14 @@ def dashboard_figures(engine: Engine, actor: Actor, data: DeckData) -> list[tupl
         att.refresh()
         title = f"Пропуски по месяцам: {data.period_title}"
         out.append((title, _still(att.fig_months, title)))
+        levels = [("course", "курсам"), ("group", "группам")]
+        if data.department_id is None:
+            levels.insert(0, ("department", "отделениям"))
+        for by, label in levels:
+            att.by.value = by
+            att.refresh_units()
+            title = f"Пропущено часов на одного студента по {label}: {data.period_title}"
+            out.append((title, _still(att.fig_units, title)))
         title = "Группы с наибольшим числом пропусков без уважительной причины"
         out.append((title, _still(att.fig_groups, title)))
     return out

@@ -234,6 +234,14 @@ def test_attendance_dashboard_follows_its_filters(demo) -> None:  # type: ignore
     )
     assert all(name in d.table_units.value for name in students["label"].head(3))
     assert d.messages.value == ""
+    d.filters.group.index = 0  # «Все»
+    d.by.value = "course"
+    courses = _expected(
+        engine, deputy, an.attendance_by, by="course", sort="label", period_id=d.filters.period.value
+    )
+    assert list(d.fig_units.data[1].x) == list(courses["label"])
+    per_student = (courses["unexcused_hours"] / courses["students"]).round(1)
+    assert list(d.fig_units.data[1].y) == pytest.approx(list(per_student))
     page = AttendanceDashboard(engine, actors[Role.CURATOR])
     assert not page.denied
     _assert_hours(page, engine, actors[Role.CURATOR])

@@ -62,6 +62,9 @@ class AttendanceDashboard(Dashboard):
         self.table_students = w.HTML()
         self.table_full_days = w.HTML()
         self.table_units = w.HTML()
+        self.fig_units = figure(
+            "Пропущено часов на одного студента", barmode="stack", yaxis={"title": "часов на студента"}
+        )
         if not self._open():
             return
         assert self.choices is not None
@@ -80,6 +83,11 @@ class AttendanceDashboard(Dashboard):
             y=[],
         )
         self.fig_groups.update_layout(yaxis={"autorange": "reversed"}, xaxis={"title": "академических часов"})
+        for name, colour in (
+            ("по уважительной причине", COLOURS["excused"]),
+            ("без уважительной причины", COLOURS["unexcused"]),
+        ):
+            self.fig_units.add_bar(name=name, marker_color=colour, x=[], y=[])
         self.by.observe(guarded(self.messages)(lambda _c: self.refresh_units()), names="value")
         self.widget = w.VBox(
             [
@@ -94,7 +102,7 @@ class AttendanceDashboard(Dashboard):
                     w.HTML("<h4>Пропущено полных дней</h4>"),
                     self.table_full_days,
                 ]),
-                section("Сводная посещаемость", [self.by, self.table_units]),
+                section("Сводная посещаемость", [self.by, self.fig_units, self.table_units]),
             ]
         )  # fmt: skip
         guarded(self.messages)(self.refresh)()
@@ -169,6 +177,13 @@ class AttendanceDashboard(Dashboard):
         self._show_units(units)
 
     def _show_units(self, units: pd.DataFrame) -> None:
+        per = units["students"].where(units["students"] > 0)
+        level = dict((v, k) for k, v in BY_CHOICES)[self.by.value].lower()
+        set_title(self.fig_units, f"Пропущено часов на одного студента: {level}, {self._when()}")
+        with self.fig_units.batch_update():
+            for trace, column in zip(self.fig_units.data, ("excused_hours", "unexcused_hours"), strict=True):
+                trace.x = values(units["label"])
+                trace.y = values((units[column] / per).round(1))
         shown = units.drop(columns=["key"])
         shown["unexcused_per_student"] = shown["unexcused_per_student"].astype(float)
         self.table_units.value = table_html(shown.rename(columns=TABLE))
