@@ -53,6 +53,17 @@ test: $(VENV)/.test-installed system-deps
 	$(BIN)/ruff check .
 	$(BIN)/pytest -p no:cacheprovider -n 2 --dist loadfile tests --nbval-lax notebooks dashboards
 
+# The benchmark suite of issue 8 (not part of `make test`): builds the workloads once
+# (benchmarks/.cache), then writes benchmarks/results/latest.json. BENCH_ARGS, e.g.
+# `make bench BENCH_ARGS="--no-region --runs 7"`; `python -m benchmarks --help` lists them.
+BENCH_ARGS ?=
+$(VENV)/.bench-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[pg,test,bench]'
+	touch $@ $(VENV)/.test-installed $(VENV)/.run-installed
+
+bench: $(VENV)/.bench-installed system-deps
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 

@@ -46,6 +46,10 @@ class Lesson(CreatedAtMixin, Base):
         sa.Index("ix_lessons_group_date", "group_id", "lesson_date"),
         sa.Index("ix_lessons_group_item_period", "group_id", "curriculum_item_id", "period_id"),
         sa.Index("ix_lessons_date", "lesson_date"),
+        # Dashboards (issue 8): the college's days in date order (attendance over time),
+        # and a group's days with the subgroup (full days missed) without reading the rows.
+        sa.Index("ix_lessons_date_group", "lesson_date", "group_id"),
+        sa.Index("ix_lessons_group_date_subgroup", "group_id", "lesson_date", "subgroup_id"),
     )
 
 
@@ -90,6 +94,9 @@ class Attendance(Base):
     __table_args__ = (
         sa.UniqueConstraint("lesson_id", "student_id"),
         sa.CheckConstraint("hours BETWEEN 0 AND 8", name="hours_range"),
+        # Covering index of the attendance dashboards (issue 8): a lesson's absences with
+        # their code and hours are read from the index alone.
+        sa.Index("ix_attendance_lesson_cover", "lesson_id", "code", "hours", "student_id"),
     )
 
 
@@ -114,6 +121,9 @@ class FinalGrade(Base):
     __table_args__ = (
         sa.UniqueConstraint("student_id", "curriculum_item_id", "period_id"),
         sa.Index("ix_final_grades_period_item", "period_id", "curriculum_item_id"),
+        # Covering index of the performance dashboards (issue 8): a period's results by
+        # student, read from the index alone.
+        sa.Index("ix_final_grades_period_cover", "period_id", "student_id", "curriculum_item_id", "result"),
     )
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -382,11 +383,19 @@ def _performance_query(ps: sa.Subquery, unit: _Unit, with_period: bool) -> sa.Se
     return query.group_by(*group_by) if group_by else query
 
 
+@lru_cache(maxsize=8192)
+def _metrics_of(counts: tuple[int, ...]) -> Any:
+    """:func:`metrics.from_counts` of the counts in :data:`RESULTS` order (a pure function of
+    eight numbers: a heat map repeats the same counts in many cells)."""
+    return from_counts(dict(zip(RESULTS, counts, strict=True)))
+
+
 def _with_metrics(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
+    names = [f"n_{r}" for r in RESULTS]
     for row in rows:
-        counts = {r: int(row.get(f"n_{r}") or 0) for r in RESULTS}
-        metrics = from_counts(counts)
+        counts = {r: int(row.get(name) or 0) for r, name in zip(RESULTS, names, strict=True)}
+        metrics = _metrics_of(tuple(counts.values()))
         students = int(row.get("students") or 0)
         progressing = int(row.get("progressing") or 0)
         quality = int(row.get("quality_students") or 0)
@@ -554,25 +563,32 @@ def discipline_matrix(
     columns = ["group_id", "group", "index", "discipline", *[f"n_{r}" for r in RESULTS], *metric_columns]
     if not groups:
         return pd.DataFrame(columns=columns)
-    fg, st, per, g, item = m.FinalGrade, m.Student, m.StudyPeriod, m.Group, m.CurriculumItem
+    fg, st, g, item = m.FinalGrade, m.Student, m.Group, m.CurriculumItem
+    # Counts per group id × discipline id over the grades alone (the period's end is a
+    # bound value), then the names joined to those cells and summed per name.
+    cells = (
+        sa.select(st.group_id, fg.curriculum_item_id, *_count_columns(fg.result))
+        .select_from(st)
+        .join(fg, fg.student_id == st.id)
+        .where(
+            fg.period_id == period.id,
+            st.group_id.in_(groups),
+            sa.or_(st.left_on.is_(None), st.left_on > period.ends_on),
+        )
+        .group_by(st.group_id, fg.curriculum_item_id)
+        .subquery("cells")
+    )
     query = (
         sa.select(
             g.id.label("group_id"),
             g.name.label("group"),
             item.index.label("index"),
             item.name.label("discipline"),
-            *_count_columns(fg.result),
+            *[sa.cast(sa.func.sum(cells.c[f"n_{r}"]), sa.BigInteger).label(f"n_{r}") for r in RESULTS],
         )
-        .select_from(fg)
-        .join(st, st.id == fg.student_id)
-        .join(per, per.id == fg.period_id)
-        .join(g, g.id == st.group_id)
-        .join(item, item.id == fg.curriculum_item_id)
-        .where(
-            fg.period_id == period.id,
-            st.group_id.in_(groups),
-            sa.or_(st.left_on.is_(None), st.left_on > per.ends_on),
-        )
+        .select_from(cells)
+        .join(g, g.id == cells.c.group_id)
+        .join(item, item.id == cells.c.curriculum_item_id)
         .group_by(g.id, g.name, item.index, item.name)
         .order_by(g.name, item.index)
     )
@@ -673,18 +689,40 @@ def attendance_over_time(
     if not groups:
         return pd.DataFrame(columns=columns)
     a, ls = m.Attendance, m.Lesson
-    bucket = _bucket(session, ls.lesson_date, freq).label("bucket")
-    query = (
-        sa.select(bucket, a.code, sa.func.sum(a.hours).label("hours"), sa.func.count().label("events"))
-        .join(ls, ls.id == a.lesson_id)
+    # One row per day with the hours and the events of each code (conditional sums: the
+    # rows come in date order and are summed as they stream, with no sort of every
+    # absence), then per bucket; the (bucket, code) rows are unfolded here.
+    codes = [c.value for c in AttendanceCode]
+    sums: list[sa.ColumnElement] = []
+    for n, member in enumerate(AttendanceCode):
+        hit = a.code == member
+        sums.append(sa.func.sum(sa.case((hit, a.hours), else_=0)).label(f"h{n}"))
+        sums.append(sa.func.sum(sa.case((hit, 1), else_=0)).label(f"e{n}"))
+    days = (
+        sa.select(ls.lesson_date.label("day"), *sums)
+        .join(a, a.lesson_id == ls.id)
         .where(*_lesson_scope(groups, start, end))
-        .group_by(bucket, a.code)
-        .order_by(bucket, a.code)
+        .group_by(ls.lesson_date)
+        .subquery("days")
     )
-    rows = [
-        [_as_date(b), AttendanceCode(code).value, REASONS[AttendanceCode(code).value], int(h or 0), int(n)]
-        for b, code, h, n in session.execute(query)
-    ]
+    bucket = _bucket(session, days.c.day, freq).label("bucket")
+    query = (
+        sa.select(
+            bucket,
+            *[sa.cast(sa.func.sum(c), sa.BigInteger).label(c.name) for c in list(days.c)[1:]],
+        )
+        .group_by(bucket)
+        .order_by(bucket)
+    )
+    rows = []
+    order = sorted(range(len(codes)), key=lambda n: codes[n])  # the stored values' order
+    for row in session.execute(query):
+        day = _as_date(row[0])
+        for n in order:
+            hours, events = row[1 + 2 * n], row[2 + 2 * n]
+            if events:
+                code = codes[n]
+                rows.append([day, code, REASONS[code], int(hours or 0), int(events)])
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -781,7 +819,7 @@ def attendance_by(
     hours_q = _apply(
         sa.select(
             *lesson_unit.columns,
-            *[sa.func.sum(sums.c[c]).label(c) for c in list(ATTENDANCE_COLUMNS)[:5]],
+            *[sa.cast(sa.func.sum(sums.c[c]), sa.BigInteger).label(c) for c in list(ATTENDANCE_COLUMNS)[:5]],
         ).select_from(sums),
         lesson_unit,
     )
