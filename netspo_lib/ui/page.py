@@ -24,7 +24,14 @@ from netspo_lib.access import Actor
 from netspo_lib.clock import fmt_date, today
 from netspo_lib.enums import Role
 from netspo_lib.errors import NetspoError
-from netspo_lib.ui.common import explain, message_html, sync_figures, warm_up_charts
+from netspo_lib.ui.common import (
+    chart_code_url,
+    explain,
+    message_html,
+    serve_chart_code,
+    sync_figures,
+    warm_up_charts,
+)
 from netspo_lib.ui.pages import PageInfo, page_by_notebook, pages_for
 
 log = logging.getLogger("netspo.ui")
@@ -152,7 +159,7 @@ def build_page(
         return w.VBox([header, w.HTML(message_html(text, "error"))])
     try:
         page = (factory or info.build_class())(engine, actor)
-        body = sync_figures(page.widget)  # type: ignore[attr-defined]
+        body = sync_figures(serve_chart_code(page.widget, chart_code_url()))  # type: ignore[attr-defined]
     except Exception as exc:
         body = w.HTML(message_html(explain(exc), "error"))
     return w.VBox([header, body])

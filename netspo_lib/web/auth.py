@@ -190,6 +190,30 @@ class PasswordHandler(_Page):
         self.redirect(safe_next(self.get_argument("next", None)))
 
 
+class PlotlyBundleHandler(JupyterHandler):
+    """``/netspo/static/plotly-widget-<version>.js``: plotly's widget code (5 MB) as a file the
+    browser caches, instead of a copy inside the state of every chart on every page
+    (netspo_lib.ui.common.serve_chart_code points the charts here)."""
+
+    _body: bytes | None = None
+
+    @allow_unauthenticated
+    def get(self, version: str) -> None:
+        import plotly
+
+        if version != plotly.__version__:
+            raise web.HTTPError(404)
+        if PlotlyBundleHandler._body is None:
+            from pathlib import Path
+
+            PlotlyBundleHandler._body = (
+                Path(plotly.__file__).parent / "package_data" / "widgetbundle.js"
+            ).read_bytes()
+        self.set_header("Content-Type", "text/javascript; charset=utf-8")
+        self.set_header("Cache-Control", "public, max-age=31536000, immutable")
+        self.write(PlotlyBundleHandler._body)
+
+
 class HomeHandler(JupyterHandler):
     """``/``: the landing page (Voila's file list is of no use to the college's users)."""
 
@@ -229,6 +253,7 @@ class NetspoIdentityProvider(IdentityProvider):
             (r"/login", LoginHandler),
             (r"/logout", LogoutHandler),
             (r"/password", PasswordHandler),
+            (r"/netspo/static/plotly-widget-([0-9A-Za-z.]+)\.js", PlotlyBundleHandler),
         ]
 
     def validate_security(self, app: Any, ssl_options: dict | None = None) -> None:
