@@ -576,16 +576,26 @@ def _plan_marks(session: Session, actor: Actor, rows: Rows) -> list[Planned]:
     return out
 
 
-def _write_marks(session: Session, actor: Actor, rows: list[Any], progress: Progress) -> None:
+def _write_journal(
+    session: Session,
+    actor: Actor,
+    rows: list[Any],
+    progress: Progress,
+    model: type[m.Mark] | type[m.Attendance],
+    verb: str,
+    fields: tuple[str, ...],
+) -> None:
+    """Marks or attendance of a file: changed rows through the audited change helper, the
+    lessons created once per slot, new rows in bulk (audited as ``<verb>.create``)."""
     done = 0
     at = now()
     for plan in rows:
         if plan.action == "update":
-            mark = session.get(m.Mark, plan.existing_id)
-            assert mark is not None
+            row = session.get(model, plan.existing_id)
+            assert row is not None
             changes = {**plan.changes, "entered_at": at, "entered_by_id": actor.account_id}
             _apply_changes(
-                session, actor, m.Mark, mark.id, changes, "mark.update", student_id=mark.student_id
+                session, actor, model, row.id, changes, f"{verb}.update", student_id=row.student_id
             )
             done += 1
     created = _create_lessons(session, actor, rows)
@@ -593,9 +603,7 @@ def _write_marks(session: Session, actor: Actor, rows: list[Any], progress: Prog
         {
             "lesson_id": _with_lesson(p, created),
             "student_id": p.changes["student_id"],
-            "value": p.changes["value"],
-            "weight": p.changes["weight"],
-            "work_kind": p.changes["work_kind"],
+            **{field: p.changes[field] for field in fields},
             "entered_at": at,
             "entered_by_id": actor.account_id,
             "version": 1,
@@ -611,9 +619,13 @@ def _write_marks(session: Session, actor: Actor, rows: list[Any], progress: Prog
         if progress is not None:
             progress(done, len(rows))
 
-    _bulk_insert(session, actor, m.Mark, new, "mark.create", progress=step)
+    _bulk_insert(session, actor, model, new, f"{verb}.create", progress=step)
     if progress is not None and not new:
         progress(done, len(rows))
+
+
+def _write_marks(session: Session, actor: Actor, rows: list[Any], progress: Progress) -> None:
+    _write_journal(session, actor, rows, progress, m.Mark, "mark", ("value", "weight", "work_kind"))
 
 
 def _mark_rows(session: Session, actor: Actor) -> list[dict[str, Any]]:
@@ -714,42 +726,7 @@ def _plan_attendance(session: Session, actor: Actor, rows: Rows) -> list[Planned
 
 
 def _write_attendance(session: Session, actor: Actor, rows: list[Any], progress: Progress) -> None:
-    done = 0
-    at = now()
-    for plan in rows:
-        if plan.action == "update":
-            row = session.get(m.Attendance, plan.existing_id)
-            assert row is not None
-            changes = {**plan.changes, "entered_at": at, "entered_by_id": actor.account_id}
-            _apply_changes(
-                session, actor, m.Attendance, row.id, changes, "attendance.update", student_id=row.student_id
-            )
-            done += 1
-    created = _create_lessons(session, actor, rows)
-    new = [
-        {
-            "lesson_id": _with_lesson(p, created),
-            "student_id": p.changes["student_id"],
-            "code": p.changes["code"],
-            "hours": p.changes["hours"],
-            "entered_at": at,
-            "entered_by_id": actor.account_id,
-            "version": 1,
-            "_group_id": p.changes["_group_id"],
-        }
-        for p in rows
-        if p.action == "insert"
-    ]
-
-    def step(n: int) -> None:
-        nonlocal done
-        done += n
-        if progress is not None:
-            progress(done, len(rows))
-
-    _bulk_insert(session, actor, m.Attendance, new, "attendance.create", progress=step)
-    if progress is not None and not new:
-        progress(done, len(rows))
+    _write_journal(session, actor, rows, progress, m.Attendance, "attendance", ("code", "hours"))
 
 
 def _attendance_rows(session: Session, actor: Actor) -> list[dict[str, Any]]:
