@@ -62,3 +62,15 @@ def test_a_department_head_gets_only_the_own_department(demo_college) -> None:  
                 catalog.Request(period_id=1, group_id=None, start=None, end=None, department_id=int(other)),
             )
     assert len(mine) == 1 and isinstance(mine, pd.DataFrame)
+
+
+def test_each_report_declares_the_rights_it_is_asked_for_under() -> None:
+    """The library, not the reports page, says which right opens a report (the page only
+    offers what the user holds; the report functions still check every scope)."""
+    from netspo_lib.access import Action
+
+    assert catalog.get("performance-group").rights == (Action.DASHBOARD_PERFORMANCE,)
+    assert catalog.get("attendance-course").rights == (Action.DASHBOARD_ATTENDANCE,)
+    assert catalog.get("teacher").rights == (Action.REPORT_TEACHER,)
+    assert catalog.get("grade-sheet").rights == (Action.REPORT_GROUP,)
+    assert all(spec.rights for spec in catalog.REPORTS.values())

@@ -28,7 +28,6 @@ from netspo_lib.snils import format_snils, snils_check_digits
 from netspo_lib.ui.common import INTERNAL_ERROR
 from netspo_lib.ui.forms import ImportForm, PeriodCloseForm, ReportsForm, RolloverForm
 from netspo_lib.ui.forms._shared import private_file, safe_file_name
-from netspo_lib.ui.forms.reports import report_actions
 
 from .factories import row_counts
 from .world import World, build_world
@@ -478,7 +477,7 @@ def test_reports_of_several_sheets_and_the_teachers_own_reports(demo_college) ->
                 m.StudyPeriod.name == "1 семестр", m.StudyPeriod.starts_on == date(2025, 9, 1)
             )
         )
-    own = [n for n, spec in catalog.REPORTS.items() if report_actions(spec) == (Action.REPORT_TEACHER,)]
+    own = [n for n, spec in catalog.REPORTS.items() if spec.rights == (Action.REPORT_TEACHER,)]
     form = ReportsForm(engine, teacher)
     no_traceback(form.messages.value)
     offered = [v for _, v in form.report.options]

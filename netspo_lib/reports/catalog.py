@@ -4,7 +4,7 @@ library's queries that returns one table with Russian headings."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import pandas as pd
@@ -49,6 +49,9 @@ class ReportSpec:
     # The full print-ready workbook when the report has more than one table (the curator's
     # report, the letters): written with tables.write_sheets instead of the single table.
     sheets: Callable[[Session, Actor, Request], list[SheetSpec]] | None = None
+    # The rights that let a user ask for the report (any one of them); the report's own
+    # functions check each group, department or teacher asked for.
+    rights: tuple[Action, ...] = (Action.REPORT_GROUP,)
 
 
 def _groups(req: Request) -> list[int] | None:
@@ -346,6 +349,23 @@ REPORTS: dict[str, ReportSpec] = {
         *CONSOLIDATED,
     )
 }
+
+
+# The reports asked for under another right than «отчёты по группе».
+RIGHTS: dict[str, tuple[Action, ...]] = {
+    "activity": (Action.ACTIVITY_READ,),
+    "journal-filling": (Action.DASHBOARD_CONTROL,),
+    "hours": (Action.DASHBOARD_CONTROL,),
+    "at-risk": (Action.DASHBOARD_CONTROL,),
+    "teacher-results": (Action.REPORT_TEACHER,),
+    "teacher": (Action.REPORT_TEACHER,),
+    "teacher-year": (Action.REPORT_TEACHER,),
+    "yearly": (Action.REPORT_COLLEGE, Action.REPORT_DEPARTMENT),
+    "trend": (Action.DASHBOARD_PERFORMANCE,),
+    **{f"performance-{by}": (Action.DASHBOARD_PERFORMANCE,) for by in UNIT_TITLES},
+    **{f"attendance-{by}": (Action.DASHBOARD_ATTENDANCE,) for by in UNIT_TITLES},
+}
+REPORTS = {name: replace(spec, rights=RIGHTS.get(name, spec.rights)) for name, spec in REPORTS.items()}
 
 
 def get(name: str) -> ReportSpec:

@@ -4,7 +4,7 @@ download it as .xlsx with the signature lines of the paper copy.
 
 The catalog (:data:`netspo_lib.reports.catalog.REPORTS`) is read when the form opens, so
 reports added to it appear by themselves. Which reports and groups are offered is a
-convenience (:func:`report_actions`, :func:`~netspo_lib.access.allowed`,
+convenience (``ReportSpec.rights``, :func:`~netspo_lib.access.allowed`,
 :func:`~netspo_lib.access.visible_groups`); the reports' own functions check the rights
 and refuse in Russian.
 """
@@ -47,38 +47,6 @@ from netspo_lib.ui.forms._shared import (
 
 ALL_DEPARTMENTS = "Все отделения"
 ALL_GROUPS = "Все доступные группы"
-
-# The rights a report of the catalog asks for (any one of them), where the catalog does not
-# say it itself (a ``ReportSpec.action`` or ``actions`` wins). Only to offer the reports
-# and the groups a user can get; the report functions decide.
-KNOWN_ACTIONS: dict[str, tuple[Action, ...]] = {
-    "disciplines": (Action.REPORT_GROUP,),
-    "groups": (Action.REPORT_GROUP,),
-    "grade-sheet": (Action.REPORT_GROUP,),
-    "attendance": (Action.REPORT_GROUP,),
-    "attendance-months": (Action.REPORT_GROUP,),
-    "activity": (Action.ACTIVITY_READ,),
-    "journal-filling": (Action.DASHBOARD_CONTROL,),
-    "hours": (Action.DASHBOARD_CONTROL,),
-    "at-risk": (Action.DASHBOARD_CONTROL,),
-    "curator-prelim": (Action.REPORT_GROUP,),
-    "curator": (Action.REPORT_GROUP,),
-    "letters": (Action.REPORT_GROUP,),
-    "teacher-results": (Action.REPORT_TEACHER,),
-    "teacher": (Action.REPORT_TEACHER,),
-    "teacher-year": (Action.REPORT_TEACHER,),
-    "yearly": (Action.REPORT_COLLEGE, Action.REPORT_DEPARTMENT),
-}
-
-
-def report_actions(spec: catalog.ReportSpec) -> tuple[Action, ...]:
-    """The rights a report is offered by (its own ``action``/``actions`` if declared)."""
-    declared = getattr(spec, "actions", None) or getattr(spec, "action", None)
-    if isinstance(declared, Action):
-        return (declared,)
-    if declared:
-        return tuple(declared)
-    return KNOWN_ACTIONS.get(spec.name, (Action.REPORT_GROUP,))
 
 
 def _request_fields() -> set[str]:
@@ -169,13 +137,13 @@ class ReportsForm:
     def _groups_for(self, session: Session, spec: catalog.ReportSpec) -> list[GroupRow]:
         """The groups within reach of any of the report's rights."""
         found: dict[int, GroupRow] = {}
-        for action in report_actions(spec):
+        for action in spec.rights:
             found.update({row[1]: row for row in self._groups_of(session, action)})
         return sorted(found.values(), key=lambda r: r[0])
 
     def _may(self, session: Session, spec: catalog.ReportSpec) -> bool:
         """Could the actor get this report anywhere: the college, the own person or a group?"""
-        for action in report_actions(spec):
+        for action in spec.rights:
             college = Resource(college_id=self.actor.college_id)
             own = Resource(college_id=self.actor.college_id, person_id=self.actor.person_id)
             if allowed(session, self.actor, action, college) or allowed(session, self.actor, action, own):
