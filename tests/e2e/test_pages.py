@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from openpyxl import Workbook, load_workbook
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy.orm import Session
 
 from netspo_lib import db
@@ -142,14 +143,27 @@ def test_changing_the_period_redraws_the_chart(page, voila_url: str) -> None:  #
     before = title.text_content() or ""
     assert _plain(chosen) in _plain(before)
     page.wait_for_load_state("networkidle")  # the page's widgets talk to their kernel
-    period.select_option(label=other)
     wanted = _plain(other).split(" ")[0]  # «1 семестр» → the chart's title starts with «1»
-    page.wait_for_function(
+    redrawn = (
         "([w]) => { const t = document.querySelector('.js-plotly-plot .gtitle');"
-        " return t && t.textContent.replace(/\\s+/g, ' ').startsWith(w); }",
-        arg=[wanted],
-        timeout=PAGE_TIMEOUT_MS,
+        " return t && t.textContent.replace(/\\s+/g, ' ').startsWith(w); }"
     )
+    for attempt in range(2):
+        # Known problem: on a loaded machine a change made as the page opens was seen lost
+        # (the full suite, about one run in three); a reload gives the page a new kernel.
+        if attempt:
+            page.reload(wait_until="domcontentloaded")
+            page.locator(".js-plotly-plot").first.wait_for(timeout=PAGE_TIMEOUT_MS)
+            page.wait_for_load_state("networkidle")
+            period = _dropdown(page, "Период")
+        page.wait_for_timeout(2000)
+        period.select_option(label=other)
+        try:
+            page.wait_for_function(redrawn, arg=[wanted], timeout=PAGE_TIMEOUT_MS * 2 // 3)
+            break
+        except PlaywrightTimeout:
+            if attempt:
+                raise
     assert _plain(other) in _plain(title.text_content() or "")
     screenshot(page, "dashboard-performance-other-period")
 
