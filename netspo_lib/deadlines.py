@@ -11,7 +11,7 @@ summarised per group × discipline (a missing grade of 25 students is one row).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import pandas as pd
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from netspo_lib import models as m
 from netspo_lib.access import Action, Actor, Resource, allowed, require
-from netspo_lib.calendar import add_working_days, working_days_between
+from netspo_lib.calendar import add_working_days, is_working_day, working_days_between
 from netspo_lib.clock import fmt_date
 from netspo_lib.enums import (
     AcademicYearStatus,
@@ -83,6 +83,33 @@ class _Ctx:
     on: date
     department_id: int | None
     names: dict[Role, str]
+    # The production calendar asked once per distinct question during one check (a college
+    # has thousands of cards and hundreds of late grades, but few distinct dates).
+    _added: dict[tuple[date, int], date] = field(default_factory=dict)
+    _between: dict[tuple[date, date], int] = field(default_factory=dict)
+
+    def add_working_days(self, day: date, n: int) -> date:
+        key = (day, n)
+        if key not in self._added:
+            self._added[key] = add_working_days(day, n)
+        return self._added[key]
+
+    _working: dict[date, bool] = field(default_factory=dict)
+
+    def is_working_day(self, day: date) -> bool:
+        if day not in self._working:
+            self._working[day] = is_working_day(day)
+        return self._working[day]
+
+    def working_days_between(self, start: date, end: date) -> int:
+        """:func:`calendar.working_days_between`, each day asked of the calendar once."""
+        key = (start, end)
+        if key not in self._between:
+            sign = 1 if end > start else -1
+            lo, hi = (start, end) if sign > 0 else (end, start)
+            days = (lo + timedelta(days=i) for i in range(1, (hi - lo).days + 1))
+            self._between[key] = sign * sum(1 for d in days if self.is_working_day(d))
+        return self._between[key]
 
 
 @dataclass
@@ -94,7 +121,7 @@ class Violation:
     done: date | None
     on: date
 
-    def row(self) -> dict[str, object]:
+    def row(self, between: Callable[[date, date], int] = working_days_between) -> dict[str, object]:
         end = self.done or self.on
         return {
             "deadline": self.deadline,
@@ -103,7 +130,7 @@ class Violation:
             "responsible": self.responsible,
             "due": self.due,
             "done": self.done,
-            "days_late": max(working_days_between(self.due, end), 0),
+            "days_late": max(between(self.due, end), 0),
             "status": LATE if self.done else OPEN,
         }
 
@@ -114,13 +141,22 @@ def _day(value: datetime | date | None) -> date | None:
     return value.date() if isinstance(value, datetime) else value
 
 
+# The roles the checks name as responsible (students' and parents' thousands of grants are
+# never read).
+RESPONSIBLE = (Role.HEAD_OF_STUDIES, Role.HR, Role.ENGINEER, Role.COMMISSION_CHAIR, Role.ADMIN)
+
+
 def _role_holders(session: Session, college_id: int) -> dict[Role, str]:
     """Who holds each college-wide role: the responsible persons of the checks."""
     rows = session.execute(
         sa.select(m.RoleGrant.role, m.Person.last_name, m.Person.first_name, m.Person.middle_name)
         .join(m.UserAccount, m.UserAccount.id == m.RoleGrant.account_id)
         .join(m.Person, m.Person.id == m.UserAccount.person_id)
-        .where(m.RoleGrant.college_id == college_id, m.RoleGrant.revoked_at.is_(None))
+        .where(
+            m.RoleGrant.college_id == college_id,
+            m.RoleGrant.revoked_at.is_(None),
+            m.RoleGrant.role.in_(RESPONSIBLE),
+        )
         .order_by(m.Person.last_name)
     )
     names: dict[Role, list[str]] = {}
@@ -150,7 +186,7 @@ def _d1_cards(ctx: _Ctx) -> list[Violation]:
     )  # fmt: skip
     out = []
     for last, first, middle, group, number, order_date, created in ctx.session.execute(q):
-        due = add_working_days(order_date, 1)
+        due = ctx.add_working_days(order_date, 1)
         done = _day(created)
         if done is not None and done > due and due < ctx.on:
             obj = f"{short_name(last, first, middle)}, {group}: приказ № {number} от {fmt_date(order_date)}"
@@ -166,7 +202,7 @@ def _d2_expulsions(ctx: _Ctx) -> list[Violation]:
     )
     out = []
     for number, order_date, created in ctx.session.execute(q):
-        due = add_working_days(order_date, 1)
+        due = ctx.add_working_days(order_date, 1)
         done = _day(created)
         if done is not None and done > due:
             obj = f"Приказ об отчислении № {number} от {fmt_date(order_date)}"
@@ -196,7 +232,7 @@ def _d3_staff(ctx: _Ctx) -> list[Violation]:
         for what, in_order, entered in events:
             if in_order > ctx.on:
                 continue
-            due = add_working_days(in_order, 3)
+            due = ctx.add_working_days(in_order, 3)
             if (entered is not None and entered > due) or (entered is None and due < ctx.on):
                 obj = f"{who}: {what} с {fmt_date(in_order)}"
                 out.append(Violation("D-3", obj, hr, due, entered, ctx.on))
@@ -362,19 +398,20 @@ def _d7_final_grades(ctx: _Ctx) -> list[Violation]:
     fg = m.FinalGrade
     # Students counted: those of the group who were studying when the period ended.
     studying_then = sa.or_(m.Student.left_on.is_(None), m.Student.left_on > expected.c.ends_on)
-    q = (
+    # Counted per assignment's ids first (the names, long texts, are joined to the few
+    # counted rows, not sorted with every student), then summed per the names shown.
+    keys = (
+        expected.c.group_id, expected.c.curriculum_item_id, expected.c.period_id,
+        expected.c.teacher_id, expected.c.ends_on,
+    )  # fmt: skip
+    counted = (
         sa.select(
-            m.Group.name, item.index, item.name, period.name, expected.c.ends_on,
-            m.Person.last_name, m.Person.first_name, m.Person.middle_name,
+            *keys,
             sa.func.count(m.Student.id).label("students"),
             sa.func.count(fg.id).label("graded"),
             sa.func.max(fg.set_at).label("last_set"),
         )
         .select_from(expected)
-        .join(m.Group, m.Group.id == expected.c.group_id)
-        .join(item, item.id == expected.c.curriculum_item_id)
-        .join(period, period.id == expected.c.period_id)
-        .join(m.Person, m.Person.id == expected.c.teacher_id)
         .join(m.Student, sa.and_(m.Student.group_id == expected.c.group_id, member))
         .outerjoin(
             fg,
@@ -384,15 +421,29 @@ def _d7_final_grades(ctx: _Ctx) -> list[Violation]:
                 fg.period_id == expected.c.period_id,
             ),
         )
-        .where(
-            m.Student.status.in_([StudentStatus.STUDYING, StudentStatus.GRADUATED]), studying_then
-        )
-        .group_by(
-            m.Group.name, item.index, item.name, period.name, expected.c.ends_on,
-            m.Person.last_name, m.Person.first_name, m.Person.middle_name,
-        )
-        .order_by(m.Group.name, item.index)
+        .where(m.Student.status.in_([StudentStatus.STUDYING, StudentStatus.GRADUATED]), studying_then)
+        .group_by(*keys)
+        .subquery()
+    )
+    names = (
+        m.Group.name, item.index, item.name, period.name, counted.c.ends_on,
+        m.Person.last_name, m.Person.first_name, m.Person.middle_name,
     )  # fmt: skip
+    q = (
+        sa.select(
+            *names,
+            sa.func.sum(counted.c.students).label("students"),
+            sa.func.sum(counted.c.graded).label("graded"),
+            sa.func.max(counted.c.last_set).label("last_set"),
+        )
+        .select_from(counted)
+        .join(m.Group, m.Group.id == counted.c.group_id)
+        .join(item, item.id == counted.c.curriculum_item_id)
+        .join(period, period.id == counted.c.period_id)
+        .join(m.Person, m.Person.id == counted.c.teacher_id)
+        .group_by(*names)
+        .order_by(*names)
+    )
     out = []
     for (
         group,
@@ -409,6 +460,7 @@ def _d7_final_grades(ctx: _Ctx) -> list[Violation]:
     ) in ctx.session.execute(q):
         teacher = short_name(last, first, middle)
         subject = f"{group}, {index} {name}, {period_name}"
+        students, graded = int(students), int(graded)
         if graded < students:
             obj = f"{subject}: нет итоговых оценок у {students - graded} из {students} студентов"
             out.append(Violation("D-7", obj, teacher, due, None, ctx.on))
@@ -544,7 +596,7 @@ def violations(
     rows = []
     for code, check in CHECKS.items():
         if deadlines is None or code in deadlines:
-            rows.extend(v.row() for v in check(ctx))
+            rows.extend(v.row(ctx.working_days_between) for v in check(ctx))
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame["days_late"] = frame["days_late"].astype("int64")
     return frame

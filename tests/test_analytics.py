@@ -238,6 +238,43 @@ def test_the_heat_map_matrix(small: Small) -> None:
         an.matrix_pivot(cells, "quality_pct; DROP TABLE groups")
 
 
+def test_packed_counts_fall_back_to_the_plain_sums_when_a_field_overflows(small: Small, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The results are counted in one packed sum. Fields of one bit (two «5» of a student
+    overflow) and of none (every count overflows) are noticed, and the plain sums give
+    the same answers."""
+    s, deputy, p1 = small.session, _actor(small, Role.DEPUTY_DIRECTOR), small.world.period_taught
+
+    def answers() -> list[pd.DataFrame]:
+        return [
+            an.performance_by(s, deputy, period_id=p1, by="college"),
+            an.performance_by(s, deputy, period_id=p1, by="student", group_id=small.world.group_a),
+            an.performance_trend(s, deputy, by="group"),
+            an.discipline_matrix(s, deputy, period_id=p1),
+        ]
+
+    expected = answers()
+    shapes: list[bool] = []
+    build, matrix = an._performance_statement.__wrapped__, an._matrix_query.__wrapped__
+
+    def spy(*args: object) -> object:
+        shapes.append(bool(args[-1]))
+        return build(*args)
+
+    def spy_matrix(packed: bool) -> object:
+        shapes.append(packed)
+        return matrix(packed)
+
+    monkeypatch.setattr(an, "_performance_statement", spy)
+    monkeypatch.setattr(an, "_matrix_query", spy_matrix)
+    for bits, plain in ((1, 3), (0, 4)):
+        monkeypatch.setattr(an, "_BITS", bits)
+        monkeypatch.setattr(an, "_MASK", (1 << bits) - 1)
+        shapes.clear()
+        for want, got in zip(expected, answers(), strict=True):
+            pd.testing.assert_frame_equal(want, got)
+        assert shapes.count(False) == plain  # the calls that ran again with the plain sums
+
+
 # --------------------------------------------------------------------------- attendance
 
 

@@ -128,6 +128,27 @@ def test_blank_topic_late_entry_empty_lesson_and_missing_final_grade(engine) -> 
         session.rollback()
 
 
+def test_a_discipline_of_two_teachers_counts_each_student_without_a_grade_once(engine) -> None:
+    """R-5.3: a group × discipline taught by two teachers shows, on each teacher's row, the
+    students without a final grade once (not once per teacher)."""
+    with Session(engine) as session:
+        w = build_world(session)
+        add_lesson(
+            session,
+            group_id=w.group_a,
+            item_id=w.item_taught,
+            period_id=w.period_taught,
+            teacher_person=w.other_teacher_person,
+            day=date(2025, 9, 3),
+        )
+        actor = w.actors[Role.DEPUTY_DIRECTOR]
+        frame = journal_filling(session, actor, period_id=w.period_taught, group_ids=[w.group_a])
+        assert len(frame) == 2
+        assert frame["Студентов"].tolist() == [1, 1]
+        assert frame["Без итоговой оценки"].tolist() == [1, 1]
+        session.rollback()
+
+
 def test_planned_64_delivered_4_is_6_25_percent(engine) -> None:
     """R-4.4.h: 64 planned hours, two lessons of 2 h held: 4 h, 60 h short, 6.25 %."""
     with Session(engine) as session:

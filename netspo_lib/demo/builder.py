@@ -14,6 +14,7 @@ from faker import Faker
 from sqlalchemy.engine import Connection, Engine
 
 from netspo_lib import models as m
+from netspo_lib import summaries
 from netspo_lib.enums import (
     AcademicYearStatus,
     AccountStatus,
@@ -167,7 +168,10 @@ def build_demo(
             cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
             conn.exec_driver_sql("PRAGMA cache_size = -262144")
         try:
-            summary = _Builder(conn, students, seed, progress or _quiet).run()
+            # The journal goes in by the hundred thousand rows: the attendance summaries
+            # are computed once at the end instead of by a trigger per row.
+            with summaries.suspended(conn):
+                summary = _Builder(conn, students, seed, progress or _quiet).run()
         finally:
             if sqlite:
                 conn.exec_driver_sql(f"PRAGMA cache_size = {int(cache)}")

@@ -1,7 +1,9 @@
 """The data model, one module per domain. Importing this package registers every table."""
 
-# The database's guards (period locks, frozen marks, the append-only audit trail) come with
-# every ``Base.metadata.create_all``, as with the migrations.
+# The database's guards (period locks, frozen marks, the append-only audit trail) and the
+# attendance summaries' triggers come with every ``Base.metadata.create_all``, as with the
+# migrations.
+from netspo_lib import summaries as _summaries  # noqa: F401
 from netspo_lib import triggers as _triggers  # noqa: F401
 
 from .accounts import RoleGrant, UserAccount, WebSession
@@ -38,12 +40,15 @@ from .study import (
     SubgroupMember,
     TeachingAssignment,
 )
+from .summary import AttendanceGroupDay, AttendanceStudentDay
 
 __all__ = [
     "AcademicYear",
     "ActivityEvent",
     "Announcement",
     "Attendance",
+    "AttendanceGroupDay",
+    "AttendanceStudentDay",
     "AuditEvent",
     "Base",
     "College",

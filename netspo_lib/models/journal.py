@@ -50,6 +50,8 @@ class Lesson(CreatedAtMixin, Base):
         # and a group's days with the subgroup (full days missed) without reading the rows.
         sa.Index("ix_lessons_date_group", "lesson_date", "group_id"),
         sa.Index("ix_lessons_group_date_subgroup", "group_id", "lesson_date", "subgroup_id"),
+        # Journal filling (issue 8): a period's lessons in teacher × group × discipline order.
+        sa.Index("ix_lessons_period_keys", "period_id", "teacher_id", "group_id", "curriculum_item_id"),
     )
 
 

@@ -12,9 +12,10 @@ from datetime import date
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from netspo_lib import models as m
+from netspo_lib import summaries
 from netspo_lib.access import Actor
 from netspo_lib.enums import AttendanceCode
 from netspo_lib.reports.performance import readable_groups
@@ -42,74 +43,113 @@ def _hours(code_col: sa.ColumnElement, hours_col: sa.ColumnElement, codes: Seque
     return sa.func.coalesce(sa.func.sum(sa.case((code_col.in_(codes), hours_col), else_=0)), 0)
 
 
-def _in_range(start: date | None, end: date | None) -> list[sa.ColumnElement[bool]]:
+def _in_range(
+    start: date | None, end: date | None, column: sa.ColumnElement | None = None
+) -> list[sa.ColumnElement[bool]]:
+    column = m.Lesson.lesson_date if column is None else column
     cond = []
     if start is not None:
-        cond.append(m.Lesson.lesson_date >= start)
+        cond.append(column >= start)
     if end is not None:
-        cond.append(m.Lesson.lesson_date <= end)
+        cond.append(column <= end)
     return cond
 
 
-def full_days(group_ids: Sequence[int], start: date | None, end: date | None) -> sa.Subquery:
-    """(student_id, group_id, full_days): days on which the student missed every lesson the
-    student had (the group's lessons and those of the student's subgroups). Starts from the
-    days with an absence, so the work grows with absences, not with students × days."""
-    a, ls, sm = m.Attendance, m.Lesson, m.SubgroupMember
-    scope = [m.Lesson.group_id.in_(list(group_ids)), *_in_range(start, end)]
-    missed = (
-        sa.select(a.student_id, ls.group_id, ls.lesson_date, sa.func.count().label("missed"))
-        .join(ls, ls.id == a.lesson_id)
-        .where(*scope, a.code.in_(MISSED))
-        .group_by(a.student_id, ls.group_id, ls.lesson_date)
-        .subquery("missed")
-    )
-    group_day = (
-        sa.select(ls.group_id, ls.lesson_date, sa.func.count().label("lessons"))
-        .where(*scope, ls.subgroup_id.is_(None))
-        .group_by(ls.group_id, ls.lesson_date)
-        .subquery("group_day")
-    )
-    # A full day needs at least as many misses as the group's lessons of that day; only
-    # those candidates look up the lessons of the student's subgroups (an index search).
-    group_lessons = sa.func.coalesce(group_day.c.lessons, 0)
-    candidates = (
-        sa.select(
-            missed.c.student_id,
-            missed.c.group_id,
-            missed.c.lesson_date,
-            missed.c.missed,
-            group_lessons.label("group_lessons"),
+# --------------------------------------------------------------------------- day rows
+def _journal_sums(a: type[m.Attendance] | sa.FromClause) -> list[sa.ColumnElement]:
+    """The summaries' h_/n_ columns computed from attendance rows (zero where none)."""
+    code, hours = (a.code, a.hours) if isinstance(a, type) else (a.c.code, a.c.hours)
+    out = []
+    for c in AttendanceCode:
+        out.append(
+            sa.func.coalesce(sa.func.sum(sa.case((code == c, hours), else_=0)), 0).label(f"h_{c.value}")
         )
-        .select_from(missed)
-        .outerjoin(
-            group_day,
-            sa.and_(
-                group_day.c.group_id == missed.c.group_id, group_day.c.lesson_date == missed.c.lesson_date
+        out.append(sa.func.coalesce(sa.func.sum(sa.case((code == c, 1), else_=0)), 0).label(f"n_{c.value}"))
+    return out
+
+
+def day_rows(
+    group_ids: Sequence[int], start: date | None, end: date | None, *, students: bool
+) -> sa.Subquery:
+    """Absences summed per group and day (``students``: per student, group and day) of the
+    groups' lessons in the dates: columns group_id, lesson_date, [student_id,] h_<code>
+    hours, n_<code> rows [, lessons_had: the lessons the student had that day].
+
+    Read from the summaries the database keeps (netspo_lib.summaries); under
+    ``summaries.bypass()`` the same rows computed from the journal itself."""
+    groups = list(group_ids)
+    if summaries.enabled():
+        t = (m.AttendanceStudentDay if students else m.AttendanceGroupDay).__table__
+        return (
+            sa.select(t)
+            .where(t.c.group_id.in_(groups), *_in_range(start, end, t.c.lesson_date))
+            .subquery("days")
+        )
+    a, ls, sm = m.Attendance, m.Lesson, m.SubgroupMember
+    scope = [ls.group_id.in_(groups), *_in_range(start, end)]
+    if not students:
+        return (
+            sa.select(ls.group_id, ls.lesson_date, *_journal_sums(a))
+            .join(ls, ls.id == a.lesson_id)
+            .where(*scope)
+            .group_by(ls.group_id, ls.lesson_date)
+            .subquery("days")
+        )
+    l2 = aliased(m.Lesson)
+    had = (
+        sa.select(sa.func.count())
+        .select_from(l2)
+        .where(
+            l2.group_id == ls.group_id,
+            l2.lesson_date == ls.lesson_date,
+            sa.or_(
+                l2.subgroup_id.is_(None),
+                sa.exists()
+                .where(sm.subgroup_id == l2.subgroup_id, sm.student_id == a.student_id)
+                .correlate_except(sm),
             ),
         )
-        .where(missed.c.missed >= group_lessons)
-        .subquery("candidates")
-    )
-    subgroup_lessons = (
-        sa.select(sa.func.count())
-        .select_from(ls)
-        .join(sm, sm.subgroup_id == ls.subgroup_id)
-        .where(
-            ls.group_id == candidates.c.group_id,
-            ls.lesson_date == candidates.c.lesson_date,
-            sm.student_id == candidates.c.student_id,
-        )
-        .correlate(candidates)
+        .correlate(ls, a)
         .scalar_subquery()
     )
-    had = candidates.c.group_lessons + subgroup_lessons
     return (
-        sa.select(candidates.c.student_id, candidates.c.group_id, sa.func.count().label("full_days"))
-        .where(candidates.c.missed >= had, had > 0)
-        .group_by(candidates.c.student_id, candidates.c.group_id)
-        .subquery("full")
+        sa.select(ls.group_id, ls.lesson_date, a.student_id, *_journal_sums(a), had.label("lessons_had"))
+        .join(ls, ls.id == a.lesson_id)
+        .where(*scope)
+        .group_by(ls.group_id, ls.lesson_date, a.student_id)
+        .subquery("days")
     )
+
+
+def hours_of(days: sa.FromClause, codes: Sequence[AttendanceCode]) -> sa.ColumnElement:
+    """Hours of the codes in day rows (one row)."""
+    return sum((days.c[f"h_{c.value}"] for c in codes), sa.literal(0))  # type: ignore[return-value]
+
+
+def rows_of(days: sa.FromClause, codes: Sequence[AttendanceCode]) -> sa.ColumnElement:
+    """Journal rows of the codes in day rows (one row): missed lessons, lateness."""
+    return sum((days.c[f"n_{c.value}"] for c in codes), sa.literal(0))  # type: ignore[return-value]
+
+
+def hour_sums(days: sa.FromClause) -> list[sa.ColumnElement]:
+    """The consolidated columns summed over day rows: missed, excused, sick, unexcused
+    hours and lateness (:data:`HOUR_COLUMNS`)."""
+    total = lambda e: sa.func.coalesce(sa.func.sum(e), 0)  # noqa: E731
+    return [
+        total(hours_of(days, MISSED)).label("missed_hours"),
+        total(hours_of(days, EXCUSED)).label("excused_hours"),
+        total(hours_of(days, (AttendanceCode.SICK,))).label("sick_hours"),
+        total(hours_of(days, (AttendanceCode.UNEXCUSED,))).label("unexcused_hours"),
+        total(rows_of(days, (AttendanceCode.LATE,))).label("late"),
+    ]
+
+
+def full_day_count(days: sa.FromClause) -> sa.ColumnElement:
+    """Full days missed among student day rows: days on which the student missed every
+    lesson the student had (the group's and those of the student's subgroups)."""
+    missed = rows_of(days, MISSED)
+    full = sa.and_(days.c.lessons_had > 0, missed >= days.c.lessons_had)
+    return sa.func.coalesce(sa.func.sum(sa.case((full, 1), else_=0)), 0).label("full_days")
 
 
 def student_attendance(
@@ -122,25 +162,10 @@ def student_attendance(
 ) -> pd.DataFrame:
     """One row per student of the groups: hours missed by reason, lateness, full days missed."""
     groups = readable_groups(session, actor, group_ids) or [-1]
-    a = m.Attendance
+    days = day_rows(groups, start, end, students=True)
     by_student = (
-        sa.select(
-            a.student_id,
-            _hours(a.code, a.hours, MISSED).label("missed_hours"),
-            _hours(a.code, a.hours, EXCUSED).label("excused_hours"),
-            _hours(a.code, a.hours, (AttendanceCode.SICK,)).label("sick_hours"),
-            _hours(a.code, a.hours, (AttendanceCode.UNEXCUSED,)).label("unexcused_hours"),
-            sa.func.sum(sa.case((a.code == AttendanceCode.LATE, 1), else_=0)).label("late"),
-        )
-        .join(m.Lesson, m.Lesson.id == a.lesson_id)
-        .where(m.Lesson.group_id.in_(groups), *_in_range(start, end))
-        .group_by(a.student_id)
-        .subquery()
-    )
-    per_group = full_days(groups, start, end)
-    full = (
-        sa.select(per_group.c.student_id, sa.func.sum(per_group.c.full_days).label("full_days"))
-        .group_by(per_group.c.student_id)
+        sa.select(days.c.student_id, *hour_sums(days), full_day_count(days))
+        .group_by(days.c.student_id)
         .subquery()
     )
     query = (
@@ -151,12 +176,11 @@ def student_attendance(
             m.Person.first_name,
             m.Person.middle_name,
             *[sa.func.coalesce(by_student.c[c], 0).label(c) for c in HOUR_COLUMNS],
-            sa.func.coalesce(full.c.full_days, 0).label("full_days"),
+            sa.func.coalesce(by_student.c.full_days, 0).label("full_days"),
         )
         .join(m.Group, m.Group.id == m.Student.group_id)
         .join(m.Person, m.Person.id == m.Student.person_id)
         .outerjoin(by_student, by_student.c.student_id == m.Student.id)
-        .outerjoin(full, full.c.student_id == m.Student.id)
         .where(m.Student.group_id.in_(groups))
         .order_by(m.Group.name, m.Person.last_name, m.Person.first_name)
     )
@@ -181,24 +205,23 @@ def monthly_attendance(
     """Hours missed per student and month (the consolidated attendance sheet, R-4.7.b):
     rows student × month with missed, excused and unexcused hours."""
     groups = readable_groups(session, actor, group_ids) or [-1]
-    a = m.Attendance
-    year = sa.extract("year", m.Lesson.lesson_date)
-    month = sa.extract("month", m.Lesson.lesson_date)
+    days = day_rows(groups, start, end, students=True)
+    year = sa.extract("year", days.c.lesson_date)
+    month = sa.extract("month", days.c.lesson_date)
+    sums = {c.name: c for c in hour_sums(days)}
     query = (
         sa.select(
             m.Group.name.label("group"),
-            a.student_id,
+            days.c.student_id,
             year.label("year"),
             month.label("month"),
-            _hours(a.code, a.hours, MISSED).label("missed_hours"),
-            _hours(a.code, a.hours, EXCUSED).label("excused_hours"),
-            _hours(a.code, a.hours, (AttendanceCode.UNEXCUSED,)).label("unexcused_hours"),
+            sums["missed_hours"],
+            sums["excused_hours"],
+            sums["unexcused_hours"],
         )
-        .join(m.Lesson, m.Lesson.id == a.lesson_id)
-        .join(m.Group, m.Group.id == m.Lesson.group_id)
-        .where(m.Lesson.group_id.in_(groups), *_in_range(start, end))
-        .group_by(m.Group.name, a.student_id, year, month)
-        .order_by(m.Group.name, a.student_id, year, month)
+        .join(m.Group, m.Group.id == days.c.group_id)
+        .group_by(m.Group.name, days.c.student_id, year, month)
+        .order_by(m.Group.name, days.c.student_id, year, month)
     )
     frame = pd.DataFrame([dict(r._mapping) for r in session.execute(query)])
     if frame.empty:

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from netspo_lib import models as m
-from netspo_lib.access import Action, Actor, Resource, require, visible_groups
+from netspo_lib.access import POLICY, Action, Actor, Reach, Resource, require, visible_groups
 from netspo_lib.enums import FinalResult
 from netspo_lib.reports.metrics import from_counts
 
@@ -45,15 +45,40 @@ def readable_groups(
     session: Session, actor: Actor, group_ids: Sequence[int] | None, action: Action = Action.REPORT_GROUP
 ) -> list[int]:
     """The groups asked for (default: all of the college) that the actor may report on;
-    asking for a group out of reach is refused rather than silently dropped."""
+    asking for a group out of reach is refused rather than silently dropped.
+
+    An actor whose role reaches the whole college is allowed every group of it: those are
+    found with one query instead of an access check per group (200 checks cost ≈ 0.2 s);
+    any other group still goes through :func:`require`."""
+    college = _reaches_college(actor, action)
+    g = m.Group
     if group_ids is None:
+        if college:
+            return list(
+                session.scalars(sa.select(g.id).where(g.college_id == actor.college_id).order_by(g.name))
+            )
         found = visible_groups(session, actor, action)
         if not found:  # no group within reach: refuse, naming the right
             require(session, actor, action, Resource(college_id=actor.college_id, description="колледж"))
         return found
-    for g in group_ids:
-        require(session, actor, action, Resource(group_id=g, description=f"группа № {g}"))
-    return list(group_ids)
+    wanted = list(group_ids)
+    here: set[int] = set()
+    if college and wanted:
+        here = set(session.scalars(sa.select(g.id).where(g.id.in_(wanted), g.college_id == actor.college_id)))
+    for gid in wanted:
+        if gid not in here:
+            require(session, actor, action, Resource(group_id=gid, description=f"группа № {gid}"))
+    return wanted
+
+
+def _reaches_college(actor: Actor, action: Action) -> bool:
+    """Does one of the actor's grants in the own college reach the whole college for
+    ``action`` (then :func:`access.allowed` allows every group of the college)?"""
+    rules = POLICY.get(action, {})
+    return any(
+        rules.get(grant.role) == Reach.COLLEGE and grant.college_id == actor.college_id
+        for grant in actor.grants
+    )
 
 
 def _counted_grades(period_id: int, group_ids: Sequence[int]) -> sa.Select:

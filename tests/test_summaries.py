@@ -1,0 +1,298 @@
+"""The attendance summaries (netspo_lib.summaries, issue 8) always equal what the journal
+says: after the demo build, after every kind of write to attendance and lessons (insert,
+change of code, hours, lesson or student, delete, a lesson added, moved to another day,
+group or subgroup, deleted; one row at a time and in bulk, through the ORM and raw SQL),
+on SQLite and PostgreSQL; a refused write leaves them as they were; the migrations
+create them and their triggers."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from netspo_lib import models as m
+from netspo_lib import summaries
+from netspo_lib.enums import AttendanceCode
+
+TABLES = (summaries.GROUP_DAYS, summaries.STUDENT_DAYS)
+
+
+def _rows(conn: Connection) -> dict[str, set[tuple]]:
+    out = {}
+    for table in TABLES:
+        rows = conn.exec_driver_sql(f"SELECT * FROM {table}").all()
+        out[table] = {tuple(str(v) for v in r) for r in rows}
+    return out
+
+
+def assert_current(conn: Connection) -> None:
+    """The maintained summaries equal a rebuild from the journal (the rebuild rolled back)."""
+    kept = _rows(conn)
+    savepoint = conn.begin_nested()
+    summaries.rebuild(conn)
+    rebuilt = _rows(conn)
+    savepoint.rollback()
+    for table in TABLES:
+        assert kept[table] == rebuilt[table], (
+            table,
+            sorted(kept[table] - rebuilt[table])[:5],
+            sorted(rebuilt[table] - kept[table])[:5],
+        )
+
+
+def _open_journal(conn: Connection) -> None:
+    """Writes below are not about locks: lift every lock (rolled back with the test)."""
+    conn.execute(sa.delete(m.PeriodLock))
+    conn.execute(sa.delete(m.FinalGrade))
+
+
+def test_the_demo_build_leaves_the_summaries_current(demo_college) -> None:  # type: ignore[no-untyped-def]
+    _backend, engine, _built = demo_college
+    with engine.connect() as conn:
+        counts = {t: conn.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar() for t in TABLES}
+        absences = conn.scalar(sa.select(sa.func.count()).select_from(m.Attendance))
+        assert absences and counts[summaries.STUDENT_DAYS] and counts[summaries.GROUP_DAYS]
+        assert_current(conn)
+        assert summaries.installed(conn) == set(summaries.trigger_names(conn.dialect.name))
+
+
+def test_every_kind_of_journal_write_keeps_the_summaries_current(demo_college) -> None:  # type: ignore[no-untyped-def]
+    _backend, engine, _built = demo_college
+    rnd = random.Random(8)
+    a, ls = m.Attendance.__table__, m.Lesson.__table__
+    with engine.connect() as conn:
+        trans = conn.begin()
+        try:
+            _open_journal(conn)
+            lessons = conn.execute(sa.select(ls).order_by(ls.c.id)).mappings().all()
+            by_group: dict[int, list[int]] = {}
+            for sid, gid in conn.execute(sa.select(m.Student.id, m.Student.group_id)):
+                by_group.setdefault(gid, []).append(sid)
+            codes = [c.value for c in AttendanceCode]
+
+            def new_absences(lesson, count):  # type: ignore[no-untyped-def]
+                taken = set(conn.scalars(sa.select(a.c.student_id).where(a.c.lesson_id == lesson["id"])))
+                free = [s for s in by_group.get(lesson["group_id"], []) if s not in taken]
+                return [
+                    dict(
+                        lesson_id=lesson["id"],
+                        student_id=s,
+                        code=rnd.choice(codes),
+                        hours=rnd.choice([0, 1, 2]),
+                        entered_at=datetime(2025, 10, 1),
+                        version=1,
+                    )
+                    for s in rnd.sample(free, min(count, len(free)))
+                ]
+
+            # One row at a time, and a bulk insert of many rows in one statement.
+            for lesson in rnd.sample(list(lessons), 5):
+                for row in new_absences(lesson, 1):
+                    conn.execute(a.insert().values(**row))
+            assert_current(conn)
+            bulk = [r for lesson in rnd.sample(list(lessons), 20) for r in new_absences(lesson, 3)]
+            conn.execute(a.insert(), bulk)
+            assert_current(conn)
+            ids = list(conn.scalars(sa.select(a.c.id).order_by(a.c.id)))
+            # Changes of code and hours, row by row and one statement over many rows.
+            for aid in rnd.sample(ids, 10):
+                conn.execute(
+                    a.update().where(a.c.id == aid).values(code=rnd.choice(codes), hours=rnd.choice([1, 2]))
+                )
+            conn.execute(a.update().where(a.c.id.in_(rnd.sample(ids, 40))).values(code="sick", hours=2))
+            # A version bump alone changes nothing.
+            conn.execute(a.update().where(a.c.id.in_(ids[:10])).values(version=a.c.version + 1))
+            assert_current(conn)
+            # An absence moved to another lesson of its group (another day).
+            moved = conn.execute(sa.select(a.c.id, a.c.student_id, ls.c.group_id).join(ls)).all()
+            for aid, sid, gid in rnd.sample(moved, 10):
+                others = [
+                    x["id"]
+                    for x in lessons
+                    if x["group_id"] == gid
+                    and not conn.scalar(
+                        sa.select(sa.func.count()).where(a.c.lesson_id == x["id"], a.c.student_id == sid)
+                    )
+                ]
+                conn.execute(a.update().where(a.c.id == aid).values(lesson_id=rnd.choice(others[:50])))
+            assert_current(conn)
+            # Deletes: one by one and in bulk.
+            ids = list(conn.scalars(sa.select(a.c.id)))
+            for aid in rnd.sample(ids, 10):
+                conn.execute(a.delete().where(a.c.id == aid))
+            conn.execute(a.delete().where(a.c.id.in_(rnd.sample(sorted(set(ids) - set()), 200))))
+            assert_current(conn)
+            # Lessons: a new day (whole group and a subgroup's), moved with their absences
+            # to another day and group, a change of subgroup, deleted.
+            template = dict(lessons[0])
+            subgroup = conn.scalar(
+                sa.select(m.Subgroup.id).where(m.Subgroup.group_id == template["group_id"])
+            )
+            new_ids = []
+            for n, sub in enumerate([None, subgroup, None]):
+                row = {k: v for k, v in template.items() if k != "id"}
+                row.update(lesson_date=template["lesson_date"] + timedelta(days=200), pair_number=n + 1,
+                           subgroup_id=sub, timetable_lesson_id=None)  # fmt: skip
+                new_ids.append(conn.execute(ls.insert().values(**row)).inserted_primary_key[0])
+            assert_current(conn)
+            for lid in new_ids:
+                lesson = conn.execute(sa.select(ls).where(ls.c.id == lid)).mappings().one()
+                conn.execute(a.insert(), new_absences(lesson, 4))
+            assert_current(conn)
+            busy = conn.execute(
+                sa.select(ls.c.id, ls.c.group_id).where(ls.c.id.in_(conn.scalars(sa.select(a.c.lesson_id))))
+            ).all()
+            for lid, _gid in rnd.sample(busy, 8):
+                day = conn.scalar(sa.select(ls.c.lesson_date).where(ls.c.id == lid))
+                conn.execute(
+                    ls.update()
+                    .where(ls.c.id == lid)
+                    .values(lesson_date=day + timedelta(days=rnd.choice([1, 7])))
+                )
+            assert_current(conn)
+            conn.execute(ls.update().where(ls.c.id == new_ids[0]).values(subgroup_id=subgroup))
+            conn.execute(ls.update().where(ls.c.id == new_ids[1]).values(subgroup_id=None))
+            conn.execute(ls.update().where(ls.c.id.in_(new_ids)).values(topic="Новая тема"))
+            # The same lesson moved to another group in one statement with others.
+            other_group = next(g for g in by_group if g != template["group_id"])
+            conn.execute(ls.update().where(ls.c.id.in_(new_ids[:2])).values(group_id=other_group))
+            assert_current(conn)
+            conn.execute(a.delete().where(a.c.lesson_id.in_(new_ids)))
+            conn.execute(ls.delete().where(ls.c.id == new_ids[2]))
+            conn.execute(ls.delete().where(ls.c.id.in_(new_ids[:2])))
+            assert_current(conn)
+            # Subgroups: a student joins one, another leaves, one moves to another subgroup.
+            sm = m.SubgroupMember.__table__
+            members = conn.execute(sa.select(sm.c.subgroup_id, sm.c.student_id)).all()
+            subgroups = conn.execute(sa.select(m.Subgroup.id, m.Subgroup.group_id)).all()
+            joined = 0
+            for sub_id, gid in subgroups:
+                inside = {s for sg, s in members if sg == sub_id}
+                outside = [s for s in by_group.get(gid, []) if s not in inside]
+                if outside and joined < 3:
+                    conn.execute(sm.insert().values(subgroup_id=sub_id, student_id=outside[0]))
+                    joined += 1
+            assert joined
+            gone = rnd.sample(members, 3)
+            for sub_id, sid in gone:
+                conn.execute(sm.delete().where(sm.c.subgroup_id == sub_id, sm.c.student_id == sid))
+            assert_current(conn)
+            sub_id, sid = next(x for x in members if x not in gone)
+            other = next(
+                s
+                for s, g in subgroups
+                if s != sub_id and g == dict(subgroups)[sub_id] and (s, sid) not in members
+            )
+            conn.execute(
+                sm.update()
+                .where(sm.c.subgroup_id == sub_id, sm.c.student_id == sid)
+                .values(subgroup_id=other)
+            )
+            conn.execute(sm.delete().where(sm.c.subgroup_id == other))
+            assert_current(conn)
+        finally:
+            trans.rollback()
+
+
+def test_a_refused_write_leaves_the_summaries_as_they_were(demo_college) -> None:  # type: ignore[no-untyped-def]
+    """Absences of a locked period are refused by the guard trigger (R-4.2.e), in bulk
+    too: the summaries stay exactly as they were."""
+    _backend, engine, _built = demo_college
+    a = m.Attendance.__table__
+    with engine.connect() as conn:
+        outer = conn.begin()
+        try:
+            lesson = conn.execute(
+                sa.select(m.Lesson.id, m.Lesson.group_id, m.Lesson.period_id).where(
+                    m.Lesson.id == sa.select(sa.func.min(a.c.lesson_id)).scalar_subquery()
+                )
+            ).one()
+            conn.execute(
+                sa.insert(m.PeriodLock).values(
+                    period_id=lesson.period_id,
+                    group_id=lesson.group_id,
+                    locked_at=datetime(2025, 1, 1),
+                    reason="Проверка",
+                )
+            )
+            before = _rows(conn)
+            taken = set(conn.scalars(sa.select(a.c.student_id).where(a.c.lesson_id == lesson.id)))
+            free = conn.scalars(
+                sa.select(m.Student.id).where(
+                    m.Student.group_id == lesson.group_id, m.Student.id.not_in(taken)
+                )
+            ).all()
+            rows = [
+                dict(lesson_id=lesson.id, student_id=s, code="unexcused", hours=2,
+                     entered_at=datetime(2025, 10, 1), version=1)
+                for s in free
+            ]  # fmt: skip
+            for statement, params in (
+                (a.insert(), rows),
+                (a.delete().where(a.c.lesson_id == lesson.id), None),
+                (m.Lesson.__table__.update().where(m.Lesson.id == lesson.id).values(pair_number=8), None),
+            ):
+                savepoint = conn.begin_nested()
+                with pytest.raises(sa.exc.DBAPIError, match="period_locked"):
+                    conn.execute(statement, params) if params else conn.execute(statement)
+                savepoint.rollback()
+                assert _rows(conn) == before
+        finally:
+            outer.rollback()
+
+
+def test_migrations_create_the_summaries_and_their_triggers(empty_engine: Engine) -> None:
+    from netspo_lib.db import upgrade
+
+    upgrade(empty_engine)
+    with empty_engine.connect() as conn:
+        assert set(TABLES) <= set(sa.inspect(conn).get_table_names())
+        assert summaries.installed(conn) == set(summaries.trigger_names(conn.dialect.name))
+
+
+def test_the_dashboards_answer_the_same_from_the_summaries_and_the_journal(demo_college) -> None:  # type: ignore[no-untyped-def]
+    """Issue 8: results stay identical to the straightforward computation (attendance
+    joined to lessons) for every attendance query of the dashboards and reports."""
+    from sqlalchemy.orm import Session
+
+    from netspo_lib.access import load_actor
+    from netspo_lib.reports import analytics as an
+    from netspo_lib.reports import attendance as att
+
+    _backend, engine, _built = demo_college
+    with Session(engine) as session:
+        actor = load_actor(session, "zamdir")
+        periods = session.scalars(sa.select(m.Lesson.period_id).distinct().order_by(m.Lesson.period_id)).all()
+        last = periods[-1]
+        year = session.scalar(sa.select(m.StudyPeriod.academic_year_id).where(m.StudyPeriod.id == last))
+        department = session.scalar(sa.select(m.Department.id).order_by(m.Department.id))
+        groups = session.scalars(sa.select(m.Group.id).order_by(m.Group.id)).all()
+        scopes = [
+            dict(period_id=periods[0]),
+            dict(period_id=periods[-1]),
+            dict(academic_year_id=year),
+            dict(academic_year_id=year, department_id=department),
+            dict(academic_year_id=year, group_id=groups[0]),
+        ]
+        calls = []
+        for scope in scopes:
+            for freq in ("day", "week", "month"):
+                calls.append(lambda s=scope, f=freq: an.attendance_over_time(session, actor, freq=f, **s))
+            for by in ("department", "specialty", "course", "group", "student"):
+                calls.append(lambda s=scope, b=by: an.attendance_by(session, actor, by=b, **s))
+        calls.append(lambda: an.attendance_by(session, actor, by="student", sort="full_days", limit=10))
+        calls.append(lambda: att.student_attendance(session, actor, group_ids=groups))
+        calls.append(lambda: att.monthly_attendance(session, actor, group_ids=groups[:3]))
+        checked = 0
+        for call in calls:
+            fast = call()
+            with summaries.bypass():
+                plain = call()
+            pd.testing.assert_frame_equal(fast, plain, check_dtype=False)
+            checked += int(not fast.empty)
+        assert checked >= len(calls) - 2  # the comparisons are of real answers
