@@ -205,3 +205,321 @@ def test_cli_lists_and_writes_the_new_reports(tmp_path, capsys) -> None:
     assert "Групп: 1" in out_text and pack.exists()
     with zipfile.ZipFile(pack) as archive:
         assert any(group in name for name in archive.namelist())
+
+
+# --- The set-based pack equals the straightforward computation, group by group ----------
+
+
+def _plain_grade_sheet(session: Session, group_id: int, period_id: int):  # type: ignore[no-untyped-def]
+    """The grade sheet as it was computed before the pack was batched: two queries for one
+    group, pivoted row by row (the reference the batch must equal)."""
+    import pandas as pd
+    import sqlalchemy as sa
+
+    from netspo_lib import models as m
+    from netspo_lib.enums import StudentStatus
+    from netspo_lib.models.people import full_name
+    from netspo_lib.reports.grade_sheet import NUMERIC, _index_order
+    from netspo_lib.reports.metrics import from_counts
+
+    period = session.get(m.StudyPeriod, period_id)
+    students = session.execute(
+        sa.select(m.Student.id, m.Person.last_name, m.Person.first_name, m.Person.middle_name)
+        .join(m.Person, m.Person.id == m.Student.person_id)
+        .where(
+            m.Student.group_id == group_id,
+            sa.or_(m.Student.left_on.is_(None), m.Student.left_on > period.ends_on),
+            m.Student.status != StudentStatus.EXPELLED,
+        )
+        .order_by(m.Person.last_name, m.Person.first_name, m.Student.id)
+    ).all()
+    grades = session.execute(
+        sa.select(m.FinalGrade.student_id, m.CurriculumItem.index, m.FinalGrade.result)
+        .join(m.CurriculumItem, m.CurriculumItem.id == m.FinalGrade.curriculum_item_id)
+        .join(m.Student, m.Student.id == m.FinalGrade.student_id)
+        .where(m.FinalGrade.period_id == period_id, m.Student.group_id == group_id)
+        .order_by(m.FinalGrade.id)
+    ).all()
+    items = sorted({index for _, index, _ in grades}, key=_index_order)
+    by_student: dict = {}
+    for student_id, index, result in grades:
+        by_student.setdefault(student_id, {})[index] = result
+    rows = []
+    for student_id, last, first, middle in students:
+        own = by_student.get(student_id, {})
+        numbers = [NUMERIC[r.value] for r in own.values() if r.value in NUMERIC]
+        row: dict = {"Студент": full_name(last, first, middle)}
+        row.update({index: own[index].label if index in own else "" for index in items})
+        row["Средний балл"] = round(sum(numbers) / len(numbers), 2) if numbers else None
+        for value, label in (("5", "«5»"), ("4", "«4»"), ("3", "«3»"), ("2", "«2»"), ("not_attested", "н/а")):
+            row[label] = sum(1 for r in own.values() if r.value == value)
+        rows.append(row)
+    footer = []
+    for label, attr in (("Успеваемость, %", "progress_pct"), ("Качество, %", "quality_pct")):
+        line: dict = {"Студент": label}
+        for index in items:
+            counts: dict = {}
+            for own in (by_student.get(s[0], {}) for s in students):
+                if index in own:
+                    counts[own[index].value] = counts.get(own[index].value, 0) + 1
+            value = getattr(from_counts(counts), attr)
+            line[index] = round(value, 1) if value is not None else ""
+        footer.append(line)
+    return pd.concat([pd.DataFrame(rows), pd.DataFrame(footer)], ignore_index=True)
+
+
+def _plain_curator_tables(session: Session, actor, group_id: int, period_id: int):  # type: ignore[no-untyped-def]
+    """The curator report's tables as they were computed before the pack was batched: the
+    library's per-group queries (performance, attendance) for this one group."""
+    import pandas as pd
+    import sqlalchemy as sa
+
+    from netspo_lib import models as m
+    from netspo_lib.locks import period_label
+    from netspo_lib.reports import attendance, performance
+    from netspo_lib.reports import curator as c
+    from netspo_lib.reports.metrics import from_counts
+
+    group, college, department, person = session.execute(
+        sa.select(m.Group.name, m.College.name, m.Department.name, m.Person)
+        .join(m.College, m.College.id == m.Group.college_id)
+        .join(m.Department, m.Department.id == m.Group.department_id)
+        .outerjoin(m.Person, m.Person.id == m.Group.curator_id)
+        .where(m.Group.id == group_id)
+    ).one()
+    period = session.get(m.StudyPeriod, period_id)
+    info = c.GroupInfo(
+        group_id, group, college, department, person.short_name if person else "",
+        period_label(session, period_id), period.starts_on, period.ends_on,
+    )  # fmt: skip
+    students = performance.student_results(session, actor, period_id=period_id, group_ids=[group_id])
+    disciplines = performance.discipline_results(session, actor, period_id=period_id, group_ids=[group_id])
+    totals = {
+        r: int(disciplines[f"n_{r}"].sum()) if not disciplines.empty else 0 for r in performance.RESULTS
+    }
+    pooled = from_counts(totals)
+    part = students[students["category"] != "нет оценок"]
+    n, cat = len(part), part["category"]
+    failing_n = int(cat.isin(c.FAILING_CATEGORIES).sum())
+    summary = c._round(
+        pd.DataFrame(
+            [[
+                n, int((cat == "отличник").sum()), int((cat == "хорошист").sum()),
+                int((cat == "с одной «3»").sum()), int((cat == "неуспевающий").sum()),
+                int((cat == "не аттестован").sum()),
+                100.0 * (n - failing_n) / n if n else None,
+                100.0 * int(cat.isin(["отличник", "хорошист"]).sum()) / n if n else None,
+                pooled.sou_pct, pooled.mean,
+            ]],
+            columns=c.SUMMARY_COLUMNS,
+        )
+    )  # fmt: skip
+    hours = attendance.student_attendance(
+        session, actor, group_ids=[group_id], start=info.starts_on, end=info.ends_on
+    )
+    enrolled = {sid for sid, _ in c._students(session, group_id, info.ends_on)}
+    hours = hours[hours["student_id"].isin(enrolled)]
+    att = pd.DataFrame(
+        {
+            "Студент": hours["student"],
+            "Пропущено, ч": hours["missed_hours"],
+            "По уважительной причине, ч": hours["excused_hours"],
+            "Без уважительной причины, ч": hours["unexcused_hours"],
+            "Опозданий": hours["late"],
+            "Пропущено полных дней": hours["full_days"],
+        }
+    ).reset_index(drop=True)
+    total = ["Итого", *[int(att[col].sum()) for col in c.ATTENDANCE_COLUMNS[1:]]]
+    att = pd.concat([att, pd.DataFrame([total], columns=c.ATTENDANCE_COLUMNS)], ignore_index=True)
+    failing_ids = students.loc[students["category"].isin(c.FAILING_CATEGORIES)]
+    debts = c._debts(session, period_id, list(failing_ids["student_id"]), [group_id])
+    failing = pd.DataFrame(
+        [[r.student, r.category, debts.get(r.student_id, "")] for r in failing_ids.itertuples(index=False)],
+        columns=c.FAILING_COLUMNS,
+    )
+    missed = hours.set_index("student_id")
+    per_student = pd.DataFrame(
+        [
+            [
+                r.student, r.n_5, r.n_4, r.n_3, r.n_2, r.n_not_attested, r.category,
+                debts.get(r.student_id, ""),
+                int(missed.at[r.student_id, "missed_hours"]) if r.student_id in missed.index else 0,
+                int(missed.at[r.student_id, "unexcused_hours"]) if r.student_id in missed.index else 0,
+            ]
+            for r in students.itertuples(index=False)
+        ],
+        columns=c.STUDENT_COLUMNS,
+    )  # fmt: skip
+    return info, {
+        "summary": summary,
+        "disciplines": c._discipline_table(disciplines),
+        "attendance": att,
+        "failing": failing,
+        "students": per_student,
+    }
+
+
+def _namesakes_by_values(frame):  # type: ignore[no-untyped-def]
+    """SQL gives namesakes («Фамилия Имя» twice in a group) in no set order: rows sorted
+    by every column when there are some, the frame itself otherwise."""
+    names = frame.iloc[:, 0]
+    if not names.duplicated().any():
+        return frame
+    return frame.sort_values(list(frame.columns), kind="stable").reset_index(drop=True)
+
+
+@pytest.mark.parametrize("period_id", [1, 2])
+def test_batch_reports_equal_the_per_group_computation(demo, period_id: int) -> None:
+    """The pack's set-based tables (a few queries over all the groups, split per group)
+    equal, for every demo group, frame by frame, what the straightforward per-group
+    computation gives — and what the one-group public functions return."""
+    import pandas as pd
+
+    from netspo_lib.reports.curator import curator_reports, group_info, group_infos
+    from netspo_lib.reports.grade_sheet import grade_sheets
+
+    _backend, session, built = demo
+    deputy = load_actor(session, built.logins[Role.DEPUTY_DIRECTOR])
+    groups = visible_groups(session, deputy, Action.REPORT_GROUP)
+    sheets = grade_sheets(session, deputy, period_id=period_id)
+    reports = curator_reports(session, deputy, period_id=period_id)
+    infos = group_infos(session, deputy, period_id=period_id)
+    assert set(sheets) == set(reports) == set(infos) == set(groups) and len(groups) > 1
+    for group_id in groups:
+        plain = _plain_grade_sheet(session, group_id, period_id)
+        pd.testing.assert_frame_equal(sheets[group_id], plain)
+        pd.testing.assert_frame_equal(
+            grade_sheet(session, deputy, group_id=group_id, period_id=period_id), plain
+        )
+        info, tables = _plain_curator_tables(session, deputy, group_id, period_id)
+        assert infos[group_id] == info == group_info(session, deputy, group_id=group_id, period_id=period_id)
+        one = curator_report(session, deputy, group_id=group_id, period_id=period_id)
+        for report in (reports[group_id], one):
+            assert report.info == info
+            for name, expected in tables.items():
+                got = getattr(report, name)
+                if name == "attendance":
+                    got, expected = _namesakes_by_values(got), _namesakes_by_values(expected)
+                pd.testing.assert_frame_equal(got, expected, obj=f"{name} of group {group_id}")
+        # The one-group report and the batch's part agree exactly, row order included.
+        for name in tables:
+            pd.testing.assert_frame_equal(getattr(one, name), getattr(reports[group_id], name))
+
+
+def test_batch_covers_only_the_groups_within_reach(demo) -> None:
+    from netspo_lib.reports.curator import curator_reports
+    from netspo_lib.reports.grade_sheet import grade_sheets
+
+    _backend, session, built = demo
+    curator = load_actor(session, built.logins[Role.CURATOR])
+    own = visible_groups(session, curator, Action.REPORT_GROUP)
+    assert len(own) == 1
+    assert list(curator_reports(session, curator, period_id=SEMESTER_1)) == own
+    assert list(grade_sheets(session, curator, period_id=SEMESTER_1)) == own
+    deputy = load_actor(session, built.logins[Role.DEPUTY_DIRECTOR])
+    other = next(g for g in visible_groups(session, deputy, Action.REPORT_GROUP) if g not in own)
+    with pytest.raises(AccessDenied):
+        curator_reports(session, curator, period_id=SEMESTER_1, group_ids=[*own, other])
+    with pytest.raises(AccessDenied):
+        grade_sheets(session, curator, period_id=SEMESTER_1, group_ids=[other])
+
+
+def _parts(writer, specs) -> dict[str, bytes]:  # type: ignore[no-untyped-def]
+    """The parts of a workbook the writer makes of the sheets (docProps hold the time)."""
+    from netspo_lib.tables import new_workbook
+
+    buffer = io.BytesIO()
+    wb = new_workbook(buffer)
+    taken: set[str] = set()
+    for spec in specs:
+        writer(wb, spec, taken)
+    wb.close()
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as book:
+        return {n: book.read(n) for n in book.namelist() if not n.startswith("docProps/")}
+
+
+def _reference_add_sheet(wb, spec, taken=None) -> None:  # type: ignore[no-untyped-def]
+    """tables.add_sheet as it was written first: one generic ``write`` per cell."""
+    from netspo_lib.clock import fmt_date, today
+    from netspo_lib.tables import _cell_value, _Styles, sheet_name
+
+    styles = getattr(wb, "_netspo_styles", None) or _Styles(wb)
+    wb._netspo_styles = styles
+    ws = wb.add_worksheet(sheet_name(spec.name, taken))
+    widths: dict[int, int] = {}
+    ws.write_string(0, 0, spec.title, styles.title)
+    ws.write_string(1, 0, spec.subtitle or f"Сформировано {fmt_date(today())}")
+    row = 3
+    for line in spec.before:
+        ws.write_string(row, 0, line, styles.text)
+        row += 1
+    row += 1 if spec.before else 0
+    first_header = None
+    for block in spec.blocks:
+        if block.caption:
+            ws.write_string(row, 0, block.caption, styles.caption)
+            row += 1
+        first_header = row if first_header is None else first_header
+        for col, name in enumerate(block.frame.columns):
+            ws.write(row, col, str(name), styles.header)
+            widths[col] = max(widths.get(col, 10), min(len(str(name)) + 2, 30))
+        row += 1
+        for values in block.frame.itertuples(index=False):
+            for col, value in enumerate(values):
+                cell = _cell_value(value)
+                ws.write(row, col, cell, styles.cell)
+                widths[col] = max(widths.get(col, 10), min(len(str(cell)) + 2, 60))
+            row += 1
+        row += 1
+    for line in spec.after:
+        ws.write_string(row, 0, line, styles.text)
+        row += 1
+    row += 1 if spec.after else 0
+    for who in spec.signatures:
+        role, name = (who, "____________________") if isinstance(who, str) else who
+        ws.write_row(row, 0, [role, "____________________", f"/ {name} /"])
+        row += 2
+    if spec.dated:
+        ws.write_string(row, 0, f"Дата: {fmt_date(today())}")
+    for col, width in widths.items():
+        ws.set_column(col, col, width)
+    if first_header is not None and len(spec.blocks) == 1:
+        ws.freeze_panes(first_header + 1, 0)
+        ws.repeat_rows(first_header)
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+
+
+def test_sheet_writer_writes_what_the_plain_writer_writes(demo) -> None:
+    """tables.add_sheet (typed writes, one conversion per table) gives byte for byte the
+    workbook parts of the plain one-write-per-cell writer: for every group's two pack
+    sheets and for awkward cells."""
+    from datetime import date, datetime
+
+    import numpy as np
+    import pandas as pd
+
+    from netspo_lib.reports.pack import group_sheets
+    from netspo_lib.tables import Block, SheetSpec, add_sheet
+
+    _backend, session, built = demo
+    deputy = load_actor(session, built.logins[Role.DEPUTY_DIRECTOR])
+    for group_id in visible_groups(session, deputy, Action.REPORT_GROUP):
+        specs = group_sheets(session, deputy, group_id=group_id, period_id=SEMESTER_1)
+        assert _parts(add_sheet, specs) == _parts(_reference_add_sheet, specs)
+    odd = pd.DataFrame(
+        {
+            "Текст": ["=1+1", "@b", "", None, "обычный"],
+            "Число": [4.5, np.nan, 3.0, -1.25, 1e20],
+            "Целое": np.array([1, 2, 3, 4, 5], dtype="int64"),
+            "Разное": [pd.NA, np.int64(7), True, date(2026, 1, 12), datetime(2026, 1, 12, 8, 30)],
+            "Nullable": pd.array([1, None, 3, None, 5], dtype="Int64"),
+        }
+    )
+    spec = SheetSpec(
+        "Лист/1", "Заголовок", "", blocks=[Block(odd, "Таблица"), Block(odd.iloc[0:0])],
+        before=["До"], after=["После"], signatures=["Кто", ("Кто ещё", "Иванов И.И.")],
+    )  # fmt: skip
+    single = SheetSpec("Один", "Одна таблица", blocks=[Block(odd)], dated=False)
+    assert _parts(add_sheet, [spec, single, spec]) == _parts(_reference_add_sheet, [spec, single, spec])

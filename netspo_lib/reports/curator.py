@@ -11,15 +11,21 @@
 
 Both are signed on paper by the curator and the department head (:data:`SIGNATURES`).
 The scope is :attr:`Action.REPORT_GROUP`: a curator reports on the own group only.
+
+:func:`curator_reports` and :func:`group_infos` give the same for many groups with a few
+set-based queries in all (the report pack of 200 groups); the one-group functions are the
+case of one group.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -30,7 +36,7 @@ from netspo_lib.access import Action, Actor, Resource, require
 from netspo_lib.enums import FinalResult
 from netspo_lib.errors import NetspoError
 from netspo_lib.locks import period_label
-from netspo_lib.models.people import full_name
+from netspo_lib.models.people import full_name, short_name
 from netspo_lib.reports import attendance, performance
 from netspo_lib.reports.grade_sheet import _index_order
 from netspo_lib.reports.metrics import from_counts, weighted_mean_mark
@@ -39,6 +45,9 @@ from netspo_lib.tables import Block, SheetSpec, write_sheets
 SIGNATURES = ("Классный руководитель", "Заведующий отделением")
 FAILING = (FinalResult.TWO, FinalResult.NOT_ATTESTED, FinalResult.FAIL)
 LOW_MEAN = 3.0
+# The students' categories of performance.category a group report counts.
+CATEGORIES = ["отличник", "хорошист", "с одной «3»", "неуспевающий", "не аттестован"]
+FAILING_CATEGORIES = ["неуспевающий", "не аттестован"]
 # More НП hours than this since the period began puts a student at risk: the default of
 # reports.risk.students_at_risk (100 academic hours, about a tenth of a semester's classes).
 UNEXCUSED_HOURS = 100
@@ -129,27 +138,51 @@ class CuratorReport:
 def group_info(session: Session, actor: Actor, *, group_id: int, period_id: int) -> GroupInfo:
     """Names for a group report's title; refuses a group out of the actor's reach."""
     require(session, actor, Action.REPORT_GROUP, Resource(group_id=group_id, description="отчёт по группе"))
-    row = session.execute(
-        sa.select(m.Group.name, m.College.name, m.Department.name, m.Person)
+    found = _build_group_infos(session, [group_id], period_id)
+    if group_id not in found:
+        raise NetspoError(f"Нет группы № {group_id} или учебного периода № {period_id}.")
+    return found[group_id]
+
+
+def group_infos(
+    session: Session, actor: Actor, *, period_id: int, group_ids: Sequence[int] | None = None
+) -> dict[int, GroupInfo]:
+    """:func:`group_info` of each group asked for (default: every group the actor may report
+    on), by group id; a group out of reach is refused."""
+    groups = performance.readable_groups(session, actor, group_ids, Action.REPORT_GROUP)
+    return _build_group_infos(session, groups, period_id)
+
+
+def _build_group_infos(session: Session, group_ids: Sequence[int], period_id: int) -> dict[int, GroupInfo]:
+    """The titles' names of groups whose access the caller has checked, in one query; an
+    unknown group is left out, and every group is for an unknown period."""
+    period = session.get(m.StudyPeriod, period_id)
+    if period is None:
+        return {}
+    label = period_label(session, period_id)
+    rows = session.execute(
+        sa.select(
+            m.Group.id, m.Group.name, m.College.name, m.Department.name,
+            m.Person.last_name, m.Person.first_name, m.Person.middle_name,
+        )
         .join(m.College, m.College.id == m.Group.college_id)
         .join(m.Department, m.Department.id == m.Group.department_id)
         .outerjoin(m.Person, m.Person.id == m.Group.curator_id)
-        .where(m.Group.id == group_id)
-    ).first()
-    period = session.get(m.StudyPeriod, period_id)
-    if row is None or period is None:
-        raise NetspoError(f"Нет группы № {group_id} или учебного периода № {period_id}.")
-    group, college, department, curator = row
-    return GroupInfo(
-        group_id=group_id,
-        group=group,
-        college=college,
-        department=department,
-        curator=curator.short_name if curator else "",
-        period=period_label(session, period_id),
-        starts_on=period.starts_on,
-        ends_on=period.ends_on,
-    )
+        .where(m.Group.id.in_(list(group_ids) or [-1]))
+    ).all()  # fmt: skip
+    return {
+        group_id: GroupInfo(
+            group_id=group_id,
+            group=group,
+            college=college,
+            department=department,
+            curator=short_name(last, first, middle),
+            period=label,
+            starts_on=period.starts_on,
+            ends_on=period.ends_on,
+        )
+        for group_id, group, college, department, last, first, middle in rows
+    }
 
 
 def _enrolled_on(day: date) -> sa.ColumnElement[bool]:
@@ -294,27 +327,163 @@ def curator_report(session: Session, actor: Actor, *, group_id: int, period_id: 
     Students who left before the period ended are not counted (requirements' «Metrics»).
     """
     info = group_info(session, actor, group_id=group_id, period_id=period_id)
-    groups = [group_id]
-    students = performance.student_results(session, actor, period_id=period_id, group_ids=groups)
-    disciplines = performance.discipline_results(session, actor, period_id=period_id, group_ids=groups)
-    totals = {
-        r: int(disciplines[f"n_{r}"].sum()) if not disciplines.empty else 0 for r in performance.RESULTS
-    }
-    pooled = from_counts(totals)
-    first = _categories(students)
-    summary_row = [
-        int(first["students"]), int(first["excellent"]), int(first["good"]), int(first["one_three"]),
-        int(first["failing"]), int(first["not_attested"]), first["progress_pct"], first["quality_pct"],
-        pooled.sou_pct, pooled.mean,
-    ]  # fmt: skip
-    summary_frame = _round(pd.DataFrame([summary_row], columns=SUMMARY_COLUMNS))
+    return _build_curator_reports(session, actor, {group_id: info}, period_id)[group_id]
 
+
+def curator_reports(
+    session: Session, actor: Actor, *, period_id: int, group_ids: Sequence[int] | None = None
+) -> dict[int, CuratorReport]:
+    """:func:`curator_report` of each group asked for (default: every group the actor may
+    report on), by group id, with a few queries in all; a group out of reach is refused."""
+    groups = performance.readable_groups(session, actor, group_ids, Action.REPORT_GROUP)
+    infos = _build_group_infos(session, groups, period_id)
+    missing = [g for g in groups if g not in infos]
+    if missing:
+        raise NetspoError(f"Нет группы № {missing[0]} или учебного периода № {period_id}.")
+    return _build_curator_reports(session, actor, infos, period_id)
+
+
+def _build_curator_reports(
+    session: Session, actor: Actor, infos: dict[int, GroupInfo], period_id: int
+) -> dict[int, CuratorReport]:
+    """The curator reports of groups whose access the caller has checked (``infos`` from
+    :func:`_build_group_infos`): each table is selected once for all the groups, grouped by
+    group in SQL, built for all of them at once and only then split per group (pandas
+    costs about a millisecond a call: 200 groups × a dozen calls would be seconds)."""
+    if not infos:
+        return {}
+    groups = list(infos)
+    first = next(iter(infos.values()))
+    students = _student_results(session, period_id, groups)
+    disciplines = _discipline_results(session, period_id, groups)
     hours = attendance.student_attendance(
-        session, actor, group_ids=groups, start=info.starts_on, end=info.ends_on
+        session, actor, group_ids=groups, start=first.starts_on, end=first.ends_on
     )
-    enrolled = {sid for sid, _ in _students(session, group_id, info.ends_on)}
+    enrolled = dict(
+        session.execute(
+            sa.select(m.Student.id, m.Student.group_id).where(
+                m.Student.group_id.in_(groups), _enrolled_on(first.ends_on)
+            )
+        ).all()
+    )
     hours = hours[hours["student_id"].isin(enrolled)]
-    att = pd.DataFrame(
+    # Namesakes (the same «Фамилия Имя») come in no set order from SQL: by id, so that a
+    # group's rows do not depend on which other groups were asked for.
+    namesakes = hours.groupby(["group", "student"], sort=False).ngroup()
+    hours = hours.assign(_key=namesakes).sort_values(["_key", "student_id"], kind="stable")
+    hours = hours.drop(columns="_key").reset_index(drop=True)
+    hours_group = hours["student_id"].map(enrolled).to_numpy()
+    failing = students[students["category"].isin(FAILING_CATEGORIES)]
+    debts = pd.Series(
+        _debts(session, period_id, [int(s) for s in failing["student_id"]], groups), dtype=object
+    )
+
+    summaries = _split(_summaries(students, disciplines, groups), groups, None)
+    keys = disciplines["group_id"].to_numpy()
+    tables = _split(
+        _discipline_table(disciplines), groups, lambda: pd.DataFrame(columns=DISCIPLINE_COLUMNS), keys
+    )
+    att_table, att_keys = _attendance_table(hours, hours_group, groups)
+    att = _split(att_table, groups, None, att_keys)
+    failing_table = pd.DataFrame(
+        {
+            "Студент": failing["student"],
+            "Категория": failing["category"],
+            "Задолженности": failing["student_id"].map(debts).fillna(""),
+            "group_id": failing["group_id"],
+        }
+    )
+    failing_parts = _split(failing_table, groups, lambda: pd.DataFrame([], columns=FAILING_COLUMNS))
+    missed = hours.set_index("student_id")
+    per_student = pd.DataFrame(
+        {
+            "Студент": students["student"],
+            "«5»": students["n_5"],
+            "«4»": students["n_4"],
+            "«3»": students["n_3"],
+            "«2»": students["n_2"],
+            "н/а": students["n_not_attested"],
+            "Категория": students["category"],
+            "Задолженности": students["student_id"].map(debts).fillna(""),
+            "Пропущено, ч": students["student_id"].map(missed["missed_hours"]).fillna(0).astype("int64"),
+            "Без уважительной причины, ч": students["student_id"]
+            .map(missed["unexcused_hours"])
+            .fillna(0)
+            .astype("int64"),
+            "group_id": students["group_id"],
+        }
+    )
+    student_parts = _split(per_student, groups, lambda: pd.DataFrame([], columns=STUDENT_COLUMNS))
+    return {
+        g: CuratorReport(infos[g], summaries[g], tables[g], att[g], failing_parts[g], student_parts[g])
+        for g in groups
+    }
+
+
+def _split(
+    frame: pd.DataFrame,
+    groups: list[int],
+    empty: Callable[[], pd.DataFrame] | None,
+    keys: Any = None,
+) -> dict[int, pd.DataFrame]:
+    """The rows of each group (by ``keys``, default the ``group_id`` column, which is left
+    out of the parts), in the frame's order and numbered from 0; a group without rows gets
+    ``empty()`` — the empty table the one-group report has always given."""
+    if keys is None:
+        keys = frame["group_id"].to_numpy()
+        frame = frame.drop(columns="group_id")
+    positions = pd.Series(range(len(frame))).groupby(keys, sort=False).indices if len(frame) else {}
+    blank = empty() if empty is not None else frame.iloc[0:0].reset_index(drop=True)
+    out = {}
+    for g in groups:
+        at = positions.get(g)
+        if at is None:
+            out[g] = blank.copy()
+        elif at[-1] - at[0] + 1 == len(at):  # a run of rows: a slice is cheaper than a take
+            out[g] = frame.iloc[at[0] : at[-1] + 1].reset_index(drop=True)
+        else:
+            out[g] = frame.iloc[at].reset_index(drop=True)
+    return out
+
+
+def _summaries(students: pd.DataFrame, disciplines: pd.DataFrame, groups: list[int]) -> pd.DataFrame:
+    """SUMMARY_COLUMNS of each group (a ``group_id`` column besides): the categories of the
+    students (:func:`performance.group_summary`'s counting) and СОУ and средний балл over
+    the final grades pooled over the disciplines."""
+    counted = students[students["category"] != "нет оценок"]
+    cats = pd.crosstab(counted["group_id"], counted["category"]).reindex(index=groups, fill_value=0)
+    cat = {c: (cats[c] if c in cats else pd.Series(0, index=groups)).to_numpy() for c in CATEGORIES}
+    n = cats.sum(axis=1).to_numpy()
+    failing = cat["неуспевающий"] + cat["не аттестован"]
+    quality = cat["отличник"] + cat["хорошист"]
+    counts = [f"n_{r}" for r in performance.RESULTS]
+    if disciplines.empty:
+        totals = pd.DataFrame(0, index=groups, columns=counts)
+    else:
+        totals = disciplines.groupby("group_id")[counts].sum().reindex(index=groups, fill_value=0)
+    pooled = [
+        from_counts({r: int(v) for r, v in zip(performance.RESULTS, row, strict=True)})
+        for row in totals.itertuples(index=False)
+    ]
+    rows = [
+        [
+            int(n[i]), int(cat["отличник"][i]), int(cat["хорошист"][i]), int(cat["с одной «3»"][i]),
+            int(cat["неуспевающий"][i]), int(cat["не аттестован"][i]),
+            100.0 * (int(n[i]) - int(failing[i])) / int(n[i]) if n[i] else None,
+            100.0 * int(quality[i]) / int(n[i]) if n[i] else None,
+            pooled[i].sou_pct, pooled[i].mean,
+        ]
+        for i in range(len(groups))
+    ]  # fmt: skip
+    frame = _round(pd.DataFrame(rows, columns=SUMMARY_COLUMNS))
+    frame["group_id"] = groups
+    return frame
+
+
+def _attendance_table(hours: pd.DataFrame, hours_group: Any, groups: list[int]) -> tuple[pd.DataFrame, Any]:
+    """ATTENDANCE_COLUMNS of all the groups' students, each group's rows followed by its
+    «Итого» row; and the group of every row."""
+    body = pd.DataFrame(
         {
             "Студент": hours["student"],
             "Пропущено, ч": hours["missed_hours"],
@@ -323,67 +492,98 @@ def curator_report(session: Session, actor: Actor, *, group_id: int, period_id: 
             "Опозданий": hours["late"],
             "Пропущено полных дней": hours["full_days"],
         }
-    ).reset_index(drop=True)
-    total = ["Итого", *[int(att[c].sum()) for c in ATTENDANCE_COLUMNS[1:]]]
-    att = pd.concat([att, pd.DataFrame([total], columns=ATTENDANCE_COLUMNS)], ignore_index=True)
+    ).astype({c: "int64" for c in ATTENDANCE_COLUMNS[1:]})
+    sums = body[ATTENDANCE_COLUMNS[1:]].groupby(hours_group).sum().reindex(index=groups, fill_value=0)
+    totals = sums.reset_index(drop=True).astype("int64")
+    totals.insert(0, "Студент", "Итого")
+    order = {g: i for i, g in enumerate(groups)}
+    rank = np.concatenate([[order[g] for g in hours_group], np.arange(len(groups))]).astype("int64")
+    last = np.concatenate([np.zeros(len(body), dtype="int64"), np.ones(len(groups), dtype="int64")])
+    table = pd.concat([body, totals], ignore_index=True)
+    sort = np.lexsort((last, rank))  # stable: the students keep their order within a group
+    keys = np.concatenate([np.asarray(hours_group, dtype="int64"), np.asarray(groups, dtype="int64")])
+    return table.iloc[sort].reset_index(drop=True), keys[sort]
 
-    failing_ids = students.loc[
-        students["category"].isin(["неуспевающий", "не аттестован"]), ["student_id", "student", "category"]
-    ]
-    debts = _debts(session, period_id, list(failing_ids["student_id"]))
-    failing = pd.DataFrame(
-        [[r.student, r.category, debts.get(r.student_id, "")] for r in failing_ids.itertuples(index=False)],
-        columns=FAILING_COLUMNS,
+
+def _student_results(session: Session, period_id: int, groups: list[int]) -> pd.DataFrame:
+    """:func:`performance.student_results` of the groups with a ``group_id`` column and the
+    students ordered by group, name and id (one query; the categories are counted once per
+    distinct combination of counts)."""
+    grades = performance._counted_grades(period_id, groups).subquery()
+    p = m.Person
+    query = (
+        sa.select(
+            grades.c.student_id,
+            grades.c.group_id,
+            m.Group.name.label("group"),
+            p.last_name,
+            p.first_name,
+            p.middle_name,
+            *performance._count_columns(grades.c.result),
+        )
+        .select_from(grades)
+        .join(m.Group, m.Group.id == grades.c.group_id)
+        .join(m.Student, m.Student.id == grades.c.student_id)
+        .join(p, p.id == m.Student.person_id)
+        .group_by(
+            grades.c.student_id, grades.c.group_id, m.Group.name, p.last_name, p.first_name, p.middle_name
+        )
+        .order_by(grades.c.group_id, p.last_name, p.first_name, grades.c.student_id)
     )
-    missed = hours.set_index("student_id")
-    per_student = pd.DataFrame(
-        [
-            [
-                r.student, r.n_5, r.n_4, r.n_3, r.n_2, r.n_not_attested, r.category,
-                debts.get(r.student_id, ""),
-                int(missed.at[r.student_id, "missed_hours"]) if r.student_id in missed.index else 0,
-                int(missed.at[r.student_id, "unexcused_hours"]) if r.student_id in missed.index else 0,
-            ]
-            for r in students.itertuples(index=False)
-        ],
-        columns=STUDENT_COLUMNS,
-    )  # fmt: skip
-    return CuratorReport(info, summary_frame, _discipline_table(disciplines), att, failing, per_student)
+    counts = [f"n_{r}" for r in performance.RESULTS]
+    columns = ["student_id", "group_id", "group", "last_name", "first_name", "middle_name", *counts]
+    frame = pd.DataFrame(session.execute(query).all(), columns=columns)
+    if frame.empty:
+        return pd.DataFrame(columns=["student_id", "group_id", "group", "student", *counts, "category"])
+    for column in counts:
+        frame[column] = frame[column].astype("int64")
+    frame["student"] = (
+        frame["last_name"] + " " + frame["first_name"] + (" " + frame["middle_name"].fillna("")).str.rstrip()
+    )
+    kinds = frame[counts].drop_duplicates()
+    kinds["category"] = kinds.apply(performance.category, axis=1)
+    frame = frame.merge(kinds, on=counts, how="left")
+    return frame[["student_id", "group_id", "group", "student", *counts, "category"]]
 
 
-def _categories(students: pd.DataFrame) -> dict[str, Any]:
-    """The group's row of :func:`performance.group_summary`, counted from the students'
-    categories already at hand (one query fewer per group in the report pack)."""
-    part = students[students["category"] != "нет оценок"]
-    n = len(part)
-    cat = part["category"]
-    failing = int(cat.isin(["неуспевающий", "не аттестован"]).sum())
-    quality = int(cat.isin(["отличник", "хорошист"]).sum())
-    return {
-        "students": n,
-        "excellent": int((cat == "отличник").sum()),
-        "good": int((cat == "хорошист").sum()),
-        "one_three": int((cat == "с одной «3»").sum()),
-        "failing": int((cat == "неуспевающий").sum()),
-        "not_attested": int((cat == "не аттестован").sum()),
-        "progress_pct": 100.0 * (n - failing) / n if n else None,
-        "quality_pct": 100.0 * quality / n if n else None,
-    }
+def _discipline_results(session: Session, period_id: int, groups: list[int]) -> pd.DataFrame:
+    """:func:`performance.discipline_results` of the groups with a ``group_id`` column (one
+    query)."""
+    grades = performance._counted_grades(period_id, groups).subquery()
+    item = m.CurriculumItem
+    query = (
+        sa.select(
+            grades.c.group_id,
+            item.index.label("index"),
+            item.name.label("discipline"),
+            *performance._count_columns(grades.c.result),
+        )
+        .select_from(grades)
+        .join(item, item.id == grades.c.curriculum_item_id)
+        .group_by(grades.c.group_id, item.index, item.name)
+        .order_by(grades.c.group_id, item.index, item.name)
+    )
+    frame = performance._with_metrics([dict(r._mapping) for r in session.execute(query)])
+    return frame if not frame.empty else pd.DataFrame(columns=["group_id"])
 
 
-def _debts(session: Session, period_id: int, student_ids: list[int]) -> dict[int, str]:
-    """«ОП.01 (2), ЕН.01 (н/а)» per student: the failing final results of the period."""
+def _debts(session: Session, period_id: int, student_ids: list[int], group_ids: list[int]) -> dict[int, str]:
+    """«ОП.01 (2), ЕН.01 (н/а)» per student of the groups: the failing final results of the
+    period (one query over the groups, not a list of thousands of students)."""
     if not student_ids:
         return {}
-    fg = m.FinalGrade
+    fg, st = m.FinalGrade, m.Student
     rows = session.execute(
         sa.select(fg.student_id, m.CurriculumItem.index, fg.result)
         .join(m.CurriculumItem, m.CurriculumItem.id == fg.curriculum_item_id)
-        .where(fg.period_id == period_id, fg.student_id.in_(student_ids), fg.result.in_(FAILING))
+        .join(st, st.id == fg.student_id)
+        .where(fg.period_id == period_id, st.group_id.in_(group_ids), fg.result.in_(FAILING))
     ).all()
+    wanted = set(student_ids)
     found: dict[int, list[tuple[str, str]]] = {}
     for student_id, index, result in rows:
-        found.setdefault(student_id, []).append((index, result.label))
+        if student_id in wanted:
+            found.setdefault(student_id, []).append((index, result.label))
     return {
         sid: ", ".join(
             f"{index} ({label})" for index, label in sorted(items, key=lambda x: _index_order(x[0]))

@@ -2,12 +2,16 @@
 student × discipline final results, with each student's average and counts, and each
 discipline's metrics in the bottom rows.
 
-The final grades of one group and period are a few hundred rows: they are selected by
-SQL with the names joined in, and pivoted in pandas.
+The final grades of the groups and the period (a few hundred rows a group) are selected by
+two queries for any number of groups — the report pack asks for all 200 groups of a
+college at once — and pivoted per group; :func:`grade_sheet` is the case of one group.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -17,8 +21,10 @@ from netspo_lib.access import Action, Actor, Resource, require
 from netspo_lib.enums import FinalResult, StudentStatus
 from netspo_lib.models.people import full_name
 from netspo_lib.reports.metrics import from_counts
+from netspo_lib.reports.performance import readable_groups
 
 NUMERIC = {"5": 5, "4": 4, "3": 3, "2": 2}
+_COUNTED = (("5", "«5»"), ("4", "«4»"), ("3", "«3»"), ("2", "«2»"), ("not_attested", "н/а"))
 
 
 def grade_sheet(session: Session, actor: Actor, *, group_id: int, period_id: int) -> pd.DataFrame:
@@ -27,52 +33,101 @@ def grade_sheet(session: Session, actor: Actor, *, group_id: int, period_id: int
     («5», «зачёт», «н/а», «осв.», empty for no grade), then «Средний балл», «Отметок 5»,
     «4», «3», «2», «н/а». The last rows give each discipline's успеваемость and качество."""
     require(session, actor, Action.REPORT_GROUP, Resource(group_id=group_id, description="сводная ведомость"))
+    return _build_grade_sheets(session, [group_id], period_id).get(group_id, pd.DataFrame())
+
+
+def grade_sheets(
+    session: Session, actor: Actor, *, period_id: int, group_ids: Sequence[int] | None = None
+) -> dict[int, pd.DataFrame]:
+    """:func:`grade_sheet` of each group asked for (default: every group the actor may
+    report on), by group id; a group out of reach is refused."""
+    groups = readable_groups(session, actor, group_ids, Action.REPORT_GROUP)
+    return _build_grade_sheets(session, groups, period_id)
+
+
+def _build_grade_sheets(
+    session: Session, group_ids: Sequence[int], period_id: int
+) -> dict[int, pd.DataFrame]:
+    """The grade sheets of groups whose access the caller has checked (two queries in all);
+    an empty dict for an unknown period."""
     period = session.get(m.StudyPeriod, period_id)
     if period is None:
-        return pd.DataFrame()
-    students = session.execute(
-        sa.select(m.Student.id, m.Person.last_name, m.Person.first_name, m.Person.middle_name)
+        return {}
+    groups = list(group_ids)
+    students: dict[int, list[tuple[int, str]]] = {g: [] for g in groups}
+    for student_id, group_id, last, first, middle in session.execute(
+        sa.select(
+            m.Student.id, m.Student.group_id, m.Person.last_name, m.Person.first_name, m.Person.middle_name
+        )
         .join(m.Person, m.Person.id == m.Student.person_id)
         .where(
-            m.Student.group_id == group_id,
+            m.Student.group_id.in_(groups or [-1]),
             sa.or_(m.Student.left_on.is_(None), m.Student.left_on > period.ends_on),
             m.Student.status != StudentStatus.EXPELLED,
         )
-        .order_by(m.Person.last_name, m.Person.first_name)
-    ).all()
-    grades = session.execute(
-        sa.select(m.FinalGrade.student_id, m.CurriculumItem.index, m.FinalGrade.result)
-        .join(m.CurriculumItem, m.CurriculumItem.id == m.FinalGrade.curriculum_item_id)
-        .join(m.Student, m.Student.id == m.FinalGrade.student_id)
-        .where(m.FinalGrade.period_id == period_id, m.Student.group_id == group_id)
-    ).all()
-    items = sorted({index for _, index, _ in grades}, key=_index_order)
-    by_student: dict[int, dict[str, FinalResult]] = {}
-    for student_id, index, result in grades:
+        .order_by(m.Student.group_id, m.Person.last_name, m.Person.first_name, m.Student.id)
+    ):
+        students[group_id].append((student_id, full_name(last, first, middle)))
+    # Every grade of the groups' students, those who left included: their disciplines are
+    # columns of the sheet too. Results come as their stored values (no enum per row).
+    items: dict[int, set[str]] = {g: set() for g in groups}
+    by_student: dict[int, dict[str, str]] = {}
+    fg = m.FinalGrade
+    for student_id, group_id, index, result in session.execute(
+        sa.select(
+            fg.student_id, m.Student.group_id, m.CurriculumItem.index, sa.type_coerce(fg.result, sa.String)
+        )
+        .join(m.CurriculumItem, m.CurriculumItem.id == fg.curriculum_item_id)
+        .join(m.Student, m.Student.id == fg.student_id)
+        .where(fg.period_id == period_id, m.Student.group_id.in_(groups or [-1]))
+        .order_by(fg.id)
+    ):
+        items[group_id].add(index)
         by_student.setdefault(student_id, {})[index] = result
-    rows = []
-    for student_id, last, first, middle in students:
+    return {g: _sheet(students[g], sorted(items[g], key=_index_order), by_student) for g in groups}
+
+
+_LABELS = {r.value: r.label for r in FinalResult}
+_FOOTER = (("Успеваемость, %", "progress_pct"), ("Качество, %", "quality_pct"))
+
+
+def _sheet(
+    students: list[tuple[int, str]], items: list[str], by_student: dict[int, dict[str, str]]
+) -> pd.DataFrame:
+    """One group's sheet: the students' rows, then the disciplines' metrics — built column
+    by column, with the dtypes of the rows-then-footer concatenation it replaces."""
+    counts: dict[str, dict[str, int]] = {index: {} for index in items}
+    cells: dict[str, list[object]] = {index: [] for index in items}
+    means: list[float | None] = []
+    tallies: dict[str, list[int]] = {label: [] for _, label in _COUNTED}
+    for student_id, _ in students:
         own = by_student.get(student_id, {})
-        numbers = [NUMERIC[r.value] for r in own.values() if r.value in NUMERIC]
-        row: dict[str, object] = {"Студент": full_name(last, first, middle)}
-        row.update({index: own[index].label if index in own else "" for index in items})
-        row["Средний балл"] = round(sum(numbers) / len(numbers), 2) if numbers else None
-        for value, label in (("5", "«5»"), ("4", "«4»"), ("3", "«3»"), ("2", "«2»"), ("not_attested", "н/а")):
-            row[label] = sum(1 for r in own.values() if r.value == value)
-        rows.append(row)
-    frame = pd.DataFrame(rows)
-    footer = []
-    for label, attr in (("Успеваемость, %", "progress_pct"), ("Качество, %", "quality_pct")):
-        line: dict[str, object] = {"Студент": label}
-        for index in items:
-            counts: dict[str, int] = {}
-            for own in (by_student.get(s[0], {}) for s in students):
-                if index in own:
-                    counts[own[index].value] = counts.get(own[index].value, 0) + 1
-            value = getattr(from_counts(counts), attr)
-            line[index] = round(value, 1) if value is not None else ""
-        footer.append(line)
-    return pd.concat([frame, pd.DataFrame(footer)], ignore_index=True)
+        for index, column in cells.items():
+            result = own.get(index)
+            column.append(_LABELS[result] if result is not None else "")
+        numbers = [NUMERIC[r] for r in own.values() if r in NUMERIC]
+        means.append(round(sum(numbers) / len(numbers), 2) if numbers else None)
+        for value, label in _COUNTED:
+            tallies[label].append(sum(1 for r in own.values() if r == value))
+        for index, result in own.items():
+            if index in counts:
+                counts[index][result] = counts[index].get(result, 0) + 1
+    data: dict[str, object] = {"Студент": [name for _, name in students] + [label for label, _ in _FOOTER]}
+    for index in items:
+        metrics = from_counts(counts[index])
+        footer = [getattr(metrics, attr) for _, attr in _FOOTER]
+        data[index] = cells[index] + [round(v, 1) if v is not None else "" for v in footer]
+    if students:
+        if any(v is not None for v in means):
+            data["Средний балл"] = [*means, None, None]
+        else:  # no grade 5…2 at all: the column stays one of objects
+            data["Средний балл"] = np.array([*means, np.nan, np.nan], dtype=object)
+        for label, values in tallies.items():
+            data[label] = np.array([*values, np.nan, np.nan], dtype=float)
+    frame = pd.DataFrame(data)
+    if not students:  # the footer alone: text columns, as the rows-and-footer concatenation gives
+        return frame.astype(object)
+    return frame
 
 
 def _index_order(index: str) -> tuple:
