@@ -490,18 +490,40 @@ def enroll(
 
 
 _MANY_CHUNK = 900
+# The columns of a new person's and card's audit snapshot after the id, in the mapper's
+# order (as audit.snapshot lists them), so the bulk path writes the events enroll() writes.
+_PERSON_KEYS = [c.key for c in sa.inspect(m.Person).column_attrs if c.key != "id"]
+_STUDENT_KEYS = [c.key for c in sa.inspect(m.Student).column_attrs if c.key != "id"]
+
+
+def _insert_ids(conn: sa.Connection, model: type[m.Base], rows: list[dict[str, Any]], key: str) -> list[int]:
+    """Insert ``rows`` in multi-row statements and return their ids in the rows' order.
+
+    ``INSERT … RETURNING id, key`` (SQLite 3.35+ and PostgreSQL) matched back by ``key``, a
+    column unique among the rows: neither engine promises the order of RETURNING rows, and
+    SQLAlchemy's ordered variant falls back to a statement per row on SQLite.
+    """
+    table = model.__table__
+    stmt = sa.insert(table).returning(table.c.id, table.c[key])
+    got = {k: row_id for row_id, k in conn.execute(stmt, rows)}
+    if len(got) != len(rows):  # a key repeated among the rows: the mapping would be wrong
+        raise NetspoError("Внутренняя ошибка пакетной записи: ключи строк повторяются. Ничего не записано.")
+    return [got[r[key]] for r in rows]
 
 
 def enroll_many(
     session: Session, actor: Actor, *, order: m.Order | int, rows: list[dict[str, Any]]
-) -> list[m.Student]:
+) -> list[int]:
     """Enroll many new persons by one enrollment order, in bulk (R-4.2.c: thousands of rows
     in seconds). Each row holds the arguments of :func:`enroll` for a new person
     (``group_id``, ``last_name`` … ``snils``, ``phone``, ``email``, ``basis``,
     ``record_book_number``, ``address``, ``previous_education``, ``enrolled_on``).
 
     The same rights and rules as :func:`enroll`; the rights are asked once per group. Every
-    row is checked before anything is written; the trail gets the same events per student.
+    row is checked before anything is written; the rows (persons, cards, order items,
+    status history) and the trail's three events per student are the ones :func:`enroll`
+    writes, inserted table by table in multi-row statements without ORM objects (5 000
+    students in well under a second). Returns the new cards' ids in the rows' order.
     """
     if not rows:
         return []
@@ -557,78 +579,84 @@ def enroll_many(
             seen_numbers.add(number)
 
     stamp = now()
-    # One flush per table: the unit of work batches the inserts (insertmanyvalues).
-    persons = [
-        m.Person(**fields, phone=row.get("phone"), email=row.get("email"), created_at=stamp)
+    session.flush()  # the order (and anything pending) gets its id before the rows name it
+    conn = session.connection()
+    person_rows = [
+        {**fields, "phone": row.get("phone"), "email": row.get("email"), "created_at": stamp}
         for (fields, _, _), row in zip(prepared, rows, strict=True)
     ]
-    session.add_all(persons)
-    session.flush()
-    students = [
-        m.Student(
-            person_id=person.id,
-            group_id=groups[int(row["group_id"])].id,
-            status=StudentStatus.STUDYING,
-            basis=row.get("basis") or FundingBasis.BUDGET,
-            record_book_number=number,
-            enrolled_on=on,
-            enrollment_order_id=the_order.id,
-            address=row.get("address"),
-            previous_education=row.get("previous_education"),
-            created_at=stamp,
-        )
-        for person, (_, on, number), row in zip(persons, prepared, rows, strict=True)
+    person_ids = _insert_ids(conn, m.Person, person_rows, "snils")
+    student_rows = [
+        {
+            "person_id": person_id,
+            "group_id": groups[int(row["group_id"])].id,
+            "status": StudentStatus.STUDYING,
+            "basis": row.get("basis") or FundingBasis.BUDGET,
+            "record_book_number": number,
+            "enrolled_on": on,
+            "enrollment_order_id": the_order.id,
+            "left_on": None,
+            "address": row.get("address"),
+            "previous_education": row.get("previous_education"),
+            "created_at": stamp,
+        }
+        for person_id, (_, on, number), row in zip(person_ids, prepared, rows, strict=True)
     ]
-    session.add_all(students)
-    session.flush()
-    items = [
-        m.OrderItem(
-            order_id=the_order.id,
-            student_id=st.id,
-            from_group_id=None,
-            to_group_id=st.group_id,
-            effective_on=st.enrolled_on,
-            reason=None,
-        )
-        for st in students
+    student_ids = _insert_ids(conn, m.Student, student_rows, "person_id")
+    item_rows = [
+        {
+            "order_id": the_order.id,
+            "student_id": student_id,
+            "from_group_id": None,
+            "to_group_id": st["group_id"],
+            "effective_on": st["enrolled_on"],
+            "reason": None,
+        }
+        for student_id, st in zip(student_ids, student_rows, strict=True)
     ]
-    session.add_all(items)
-    session.flush()
-    item_ids = [item.id for item in items]
-    session.execute(
-        sa.insert(m.StudentStatusChange),
+    item_ids = _insert_ids(conn, m.OrderItem, item_rows, "student_id")
+    conn.execute(
+        sa.insert(m.StudentStatusChange.__table__),
         [
             {
-                "student_id": st.id,
+                "student_id": student_id,
                 "status": StudentStatus.STUDYING,
-                "group_id": st.group_id,
-                "changed_on": st.enrolled_on,
+                "group_id": st["group_id"],
+                "changed_on": st["enrolled_on"],
                 "order_id": the_order.id,
                 "recorded_at": stamp,
                 "recorded_by_id": actor.account_id,
             }
-            for st in students
+            for student_id, st in zip(student_ids, student_rows, strict=True)
         ],
     )
+    # The same three events per student as enroll() writes, with the same snapshots.
+    json = audit._json_value
     events: list[dict[str, Any]] = []
     base = {"at": stamp, "actor_id": actor.account_id, "reason": None, "before": None}
-    for person, st, item_id in zip(persons, students, item_ids, strict=True):
-        moved = audit.snapshot(st, _STUDENT_FIELDS)
-        where = {"group_id": st.group_id, "student_id": st.id}
+    moved = {"status": StudentStatus.STUDYING.value}
+    for person_id, person, student_id, st, item_id in zip(
+        person_ids, person_rows, student_ids, student_rows, item_ids, strict=True
+    ):
+        person_after = {"id": person_id, **{k: json(person[k]) for k in _PERSON_KEYS}}
+        student_after = {"id": student_id, **{k: json(st[k]) for k in _STUDENT_KEYS}}
+        before = {**moved, "group_id": st["group_id"], "left_on": None}
+        where = {"group_id": st["group_id"], "student_id": student_id}
         events.append(
-            {**base, "action": "person.create", "entity": "persons", "entity_id": person.id,
-             "after": audit.snapshot(person), "group_id": None, "student_id": None}
+            {**base, "action": "person.create", "entity": "persons", "entity_id": person_id,
+             "after": person_after, "group_id": None, "student_id": None}
         )  # fmt: skip
         events.append(
-            {**base, "action": "student.create", "entity": "students", "entity_id": st.id,
-             "after": audit.snapshot(st), **where}
+            {**base, "action": "student.create", "entity": "students", "entity_id": student_id,
+             "after": student_after, **where}
         )  # fmt: skip
         events.append(
-            {**base, "action": "student.enroll", "entity": "students", "entity_id": st.id, "before": moved,
-             "after": {**moved, "order_id": the_order.id, "order_item_id": item_id}, **where}
+            {**base, "action": "student.enroll", "entity": "students", "entity_id": student_id,
+             "before": before, "after": {**before, "order_id": the_order.id, "order_item_id": item_id},
+             **where}
         )  # fmt: skip
-    session.execute(sa.insert(m.AuditEvent), events)
-    return list(students)
+    conn.execute(sa.insert(m.AuditEvent.__table__), events)
+    return student_ids
 
 
 # --- moves of an existing student -----------------------------------------------------------

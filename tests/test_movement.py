@@ -692,3 +692,116 @@ def test_history_is_read_with_the_card_right(world) -> None:
         mv.student_history(s, w.actors[Role.TEACHER], w.student_a)
     with pytest.raises(AccessDenied):
         mv.student_history(s, w.actors[Role.CURATOR], w.student_b)
+
+
+# --- enroll_many: the bulk path writes what enroll() writes --------------------------------------
+def _written(s: Session, student_id: int) -> dict[str, object]:
+    """Every row a new student's enrollment wrote, ids and moments replaced by their roles."""
+    st = s.get(m.Student, student_id)
+    assert st is not None
+    item = s.scalars(sa.select(m.OrderItem).where(m.OrderItem.student_id == student_id)).one()
+    roles = {
+        ("persons", st.person_id): "person",
+        ("students", student_id): "student",
+        ("orders", st.enrollment_order_id): "order",
+        ("order_items", item.id): "item",
+    }
+    by_key = {"person_id": "persons", "order_id": "orders", "enrollment_order_id": "orders"}
+    by_key |= {"order_item_id": "order_items", "student_id": "students"}
+
+    def plain(table: str, row: object, skip: tuple[str, ...] = ()) -> dict[str, object]:
+        out: dict[str, object] = {}
+        for c in sa.inspect(row).mapper.column_attrs:  # type: ignore[union-attr]
+            value = getattr(row, c.key)
+            if c.key in skip:
+                value = "…" if value is not None else None
+            elif c.key == "id":
+                value = roles.get((table, value), value)
+            elif c.key in by_key:
+                value = roles.get((by_key[c.key], value), value)
+            out[c.key] = value
+        return out
+
+    def snap(entity: str, data: dict[str, object] | None) -> dict[str, object] | None:
+        if data is None:
+            return None
+        out = dict(data)
+        for key, value in data.items():
+            if key in ("snils", "created_at", "record_book_number", "last_name"):
+                out[key] = "…"
+            elif key == "id":
+                out[key] = roles.get((entity, value), value)
+            elif key in by_key:
+                out[key] = roles.get((by_key[key], value), value)
+        return out
+
+    events = s.scalars(
+        sa.select(m.AuditEvent)
+        .where(
+            sa.or_(
+                m.AuditEvent.student_id == student_id,
+                sa.and_(m.AuditEvent.entity == "persons", m.AuditEvent.entity_id == st.person_id),
+            )
+        )
+        .order_by(m.AuditEvent.id)
+    )
+    moment = ("created_at", "recorded_at")
+    return {
+        "person": plain("persons", st.person, ("snils", "last_name", *moment)),
+        "student": plain("students", st, ("record_book_number", *moment)),
+        "item": plain("order_items", item),
+        "history": [plain("student_status_changes", h, ("id", *moment)) for h in st.status_history],
+        "events": [
+            (
+                e.action,
+                e.entity,
+                roles.get((e.entity, e.entity_id)),
+                e.actor_id,
+                e.reason,
+                e.group_id,
+                roles.get(("students", e.student_id)),
+                snap(e.entity, e.before),
+                snap(e.entity, e.after),
+            )
+            for e in events
+        ],
+    }
+
+
+def test_enroll_many_writes_the_rows_and_events_enroll_writes(world) -> None:
+    """R-4.2.c: a list enrolled in bulk leaves the same persons, cards, order items, status
+    history and audit events, in the same order, as the same people enrolled one by one."""
+    from netspo_lib.snils import snils_check_digits
+
+    s, w = world
+
+    def people(first: int) -> list[dict[str, object]]:
+        rows = []
+        for n, (group, sex, middle) in enumerate(
+            [(w.group_a, "ж", "Петровна"), (w.group_b, "мужской", None), (w.group_a, "м", "Ильич")]
+        ):
+            nine = f"{first + n:09d}"
+            rows.append(
+                dict(
+                    group_id=group, last_name=f"Новикова{first + n}", first_name="Анна", middle_name=middle,
+                    birth_date=date(2009, 3, 15 + n), sex=sex, snils=nine + snils_check_digits(nine),
+                    phone="+7 900 000-00-00" if n else None, email=f"n{n}@example.ru",
+                    record_book_number=f"25-{first + n}", enrolled_on=date(2025, 9, 1) if n == 2 else None,
+                )
+            )  # fmt: skip
+        return rows
+
+    one = order(s, w, OrderKind.ENROLLMENT, "46-к", date(2025, 8, 28))
+    many = order(s, w, OrderKind.ENROLLMENT, "47-к", date(2025, 8, 28))
+    singles = [mv.enroll(s, head(w), order=one, **row).id for row in people(700000100)]  # type: ignore[arg-type]
+    bulk = mv.enroll_many(s, head(w), order=many, rows=people(700000200))
+    s.flush()
+    s.expire_all()
+    assert len(bulk) == 3 and len(set(bulk)) == 3
+    for single_id, bulk_id in zip(singles, bulk, strict=True):
+        alone, together = _written(s, single_id), _written(s, bulk_id)
+        assert together == alone
+        assert [e[0] for e in together["events"]] == ["person.create", "student.create", "student.enroll"]  # type: ignore[index]
+    # The bulk cards are the rows' own, in the rows' order.
+    names = [s.get(m.Student, i).person.last_name for i in bulk]  # type: ignore[union-attr]
+    assert names == [f"Новикова{700000200 + n}" for n in range(3)]

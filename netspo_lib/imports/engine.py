@@ -26,7 +26,7 @@ from netspo_lib.clock import now
 from netspo_lib.enums import ImportOutcome
 from netspo_lib.errors import NetspoError
 from netspo_lib.imports.reading import read_sheet
-from netspo_lib.imports.spec import Kind, convert
+from netspo_lib.imports.spec import Column, Kind, convert
 
 INSERT, UPDATE, UNCHANGED, REFUSED = "insert", "update", "unchanged", "refused"
 PLAN_LABELS = {INSERT: "добавить", UPDATE: "изменить", UNCHANGED: "без изменений", REFUSED: "отклонено"}
@@ -98,18 +98,26 @@ def _validate(session: Session, actor: Actor, kind: Kind, path: Path, result: Im
     if sheet.missing:
         return
     converted: list[tuple[int, dict[str, Any], list[Problem]]] = []
+    # A column repeats its values (the group, the order, the dates): each distinct cell of a
+    # column is converted once. The type is part of the key: 1, 1.0 and True are equal.
+    seen: dict[tuple[str, type, object], tuple[Any, str | None]] = {}
     for row_no, raw in sheet.rows:
         values: dict[str, Any] = {}
         problems: list[Problem] = []
         for column in kind.columns:
+            cell = raw.get(column.key)
+            key = (column.key, type(cell), cell)
             try:
-                values[column.key] = convert(column, raw.get(column.key))
-            except NetspoError as exc:
-                problems.append(Problem(row_no, column.title, exc.message))
-            except (ValueError, OverflowError, TypeError):  # «inf», «²»: not a value of the type
-                problems.append(
-                    Problem(row_no, column.title, f"Значение «{_cut(raw.get(column.key))}» не распознано.")
-                )
+                done = seen.get(key)
+                if done is None:
+                    done = seen[key] = _convert(column, cell)
+            except TypeError:  # a cell value that cannot be a key: converted each time
+                done = _convert(column, cell)
+            value, message = done
+            if message is None:
+                values[column.key] = value
+            else:
+                problems.append(Problem(row_no, column.title, message))
         converted.append((row_no, values, problems))
     planned = kind.plan(session, actor, [(r, v, bool(p)) for r, v, p in converted])
     for (row_no, values, problems), (action, existing_id, changes, more) in zip(
@@ -118,6 +126,16 @@ def _validate(session: Session, actor: Actor, kind: Kind, path: Path, result: Im
         problems = problems + [Problem(row_no, col, msg) for col, msg in more]
         result.problems.extend(problems)
         result.rows.append(RowPlan(row_no, REFUSED if problems else action, values, existing_id, changes))
+
+
+def _convert(column: Column, raw: object) -> tuple[Any, str | None]:
+    """A cell's value, or ``None`` and why it is refused (the message of the row's problem)."""
+    try:
+        return convert(column, raw), None
+    except NetspoError as exc:
+        return None, exc.message
+    except (ValueError, OverflowError, TypeError):  # «inf», «²»: not a value of the type
+        return None, f"Значение «{_cut(raw)}» не распознано."
 
 
 def _cut(raw: object) -> str:

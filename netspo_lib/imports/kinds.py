@@ -80,6 +80,7 @@ def _plan_students(session: Session, actor: Actor, rows: Rows) -> list[Planned]:
     group_names = {g.id: g.name for g in groups.values()}
     seen: dict[str, int] = {}
     out: list[Planned] = []
+    this_day = today()
     for row_no, v, bad in rows:
         problems: list[tuple[str, str]] = []
         if bad:
@@ -97,7 +98,7 @@ def _plan_students(session: Session, actor: Actor, rows: Rows) -> list[Planned]:
             for key in _NEW_REQUIRED:
                 if v.get(key) is None:
                     problems.append((_TITLE[key], "Обязательное значение для нового студента не заполнено."))
-        if v["order_date"] and v["order_date"] > today():
+        if v["order_date"] and v["order_date"] > this_day:
             problems.append(
                 (_TITLE["order_date"], f"Дата приказа {fmt_date(v['order_date'])} позже сегодняшней.")
             )

@@ -6,9 +6,11 @@ The engine never knows a kind by name: it reads the columns, converts the cells 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from netspo_lib.access import Action
@@ -18,6 +20,9 @@ from netspo_lib.errors import NetspoError
 from netspo_lib.snils import normalize_snils, snils_problem
 
 MAX_TEXT = 300
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f]")  # control characters but the tab
+# A file repeats its dates (the order's, the birthdays): each text is parsed once per process.
+_parse_date = lru_cache(maxsize=4096)(parse_date)
 _EXCEL_EPOCH = date(1899, 12, 30)
 _SEX = {
     "м": Sex.MALE,
@@ -97,13 +102,13 @@ def _date(raw: object) -> date:
     text = _text(raw)
     if text.isdigit() and len(text) <= 5:
         return _date(int(text))
-    return parse_date(text[:10] if len(text) > 10 and text[10:].strip() in ("", "00:00:00") else text)
+    return _parse_date(text[:10] if len(text) > 10 and text[10:].strip() in ("", "00:00:00") else text)
 
 
 def convert(column: Column, raw: object) -> Any:
     """A cell's value in the column's type, ``None`` if empty; a Russian NetspoError if bad."""
     text = _text(raw)
-    if any(ord(ch) < 32 and ch not in "\t" for ch in text):
+    if _CONTROL.search(text):
         raise NetspoError("Ячейка содержит управляющие символы.")
     if not text:
         if column.required:
