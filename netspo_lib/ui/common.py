@@ -10,15 +10,19 @@ from __future__ import annotations
 import base64
 import functools
 import html
+import importlib.util
 import logging
 import os
 import re
+import sys
 import traceback
+import types
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import ipywidgets as w
+import numpy as np
 import pandas as pd
 
 from netspo_lib.clock import fmt_date
@@ -202,9 +206,44 @@ class PngButton(w.VBox):
         self.link.value = download_html(png, file_name(title, ".png"), "Сохранить картинку")
 
 
+class _LazyModule(types.ModuleType):
+    """Stands for an installed module until one of its attributes is used; then the real
+    module is imported and replaces it in ``sys.modules``. (The standard library's
+    ``importlib.util.LazyLoader`` loads on any attribute, ``__spec__`` included, which
+    plotly's import touches: nbformat would load at once.)"""
+
+    def __getattr__(self, attr: str) -> Any:
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+        return getattr(importlib.import_module(self.__name__), attr)
+
+
+def lazy_module(name: str) -> None:
+    """Put ``name`` in ``sys.modules`` as a module that loads on its first attribute use
+    (an installed module not imported yet; otherwise nothing changes)."""
+    if name in sys.modules:
+        return
+    spec = importlib.util.find_spec(name)
+    if spec is None:
+        return
+    stub = _LazyModule(name)
+    stub.__spec__ = spec
+    sys.modules[name] = stub
+
+
+def load_chart_widgets() -> None:
+    """Import plotly's FigureWidget with nbformat left lazy: plotly's renderers import
+    nbformat for ``fig.show()`` (the pages never call it), and nbformat's jsonschema builds
+    a URI grammar on import, about 3.5 s and 20 MB of every page's kernel."""
+    if "plotly.basewidget" not in sys.modules:
+        lazy_module("nbformat")
+        import plotly.basewidget  # noqa: F401
+
+
 def warm_up_charts() -> None:
     """Load plotly's figure machinery (validators, templates) once, about 2 s: a preheated
     page does it before any user arrives, so the first chart a user sees is drawn at once."""
+    load_chart_widgets()
     import plotly.graph_objects as go
 
     fig = go.FigureWidget()
@@ -214,7 +253,7 @@ def warm_up_charts() -> None:
     )  # fmt: skip
     fig.add_bar(x=[1], y=[1], marker_color="#1f4e79", customdata=[1])
     fig.add_scatter(x=[1], y=[1], mode="lines+markers")
-    fig.add_heatmap(z=[[1]], x=["a"], y=["b"], colorscale="RdYlGn", hoverongaps=False)
+    fig.add_heatmap(z=np.ones((1, 1)), x=["a"], y=["b"], colorscale="RdYlGn", hoverongaps=False)
     fig.data[0].on_click(lambda *_args: None)
 
 

@@ -22,7 +22,6 @@ from netspo_lib.db import transaction
 from netspo_lib.errors import NetspoError
 from netspo_lib.reports import analytics as an
 from netspo_lib.reports.activity import activity_report
-from netspo_lib.tables import write_table
 from netspo_lib.ui.common import download_html, guarded, section, table_html
 from netspo_lib.ui.dashboards.base import DATE_FORMAT, Dashboard, figure, set_title
 
@@ -152,6 +151,8 @@ class ActivityDashboard(Dashboard):
     def make_report(self) -> None:
         """The two-week report (R-6.1) as .xlsx files; made for the college, it is recorded
         as done (D-10)."""
+        from netspo_lib.tables import write_table  # the Excel writers load only when a report is asked for
+
         start, end = self._dates()
         with transaction(self.engine) as session:
             report = activity_report(session, self.actor, start=start, end=end, record=self.record_report)

@@ -123,60 +123,90 @@ class AttendanceDashboard(Dashboard):
         self.refresh_time()
         self.refresh_students()
 
+    def _inputs(self) -> tuple[int | None, ...]:
+        return tuple(self._filters().values())
+
     def refresh_time(self) -> None:
-        """Both charts from one query of hours per day (summed to weeks and months here)."""
-        with self.session() as session:
-            days = an.attendance_over_time(session, self.actor, freq="day", **self._filters())
+        """Both charts from one query of hours per day (summed to weeks and months here);
+        the memo keeps the two small tables, not the days."""
+        inputs = self._inputs()
+        if not self.stale("time", inputs):
+            return
+
+        def tables() -> dict[str, pd.DataFrame]:
+            days = self.call(an.attendance_over_time, freq="day", **self._filters())
+            return {freq: hours_by_reason(an.rebucket(days, freq)) for freq in ("week", "month")}
+
+        by_freq = self.memo.get(("time", inputs), tables)
         scope = self.filters.scope_title()
         for fig, freq, what in ((self.fig_weeks, "week", "неделям"), (self.fig_months, "month", "месяцам")):
-            table = hours_by_reason(an.rebucket(days, freq))
+            table = by_freq[freq]
             set_title(fig, f"Пропуски по {what}, ч — {scope}, {self._when()}")
             with fig.batch_update():
                 for trace, code in zip(fig.data, STACKED, strict=True):
                     trace.x = list(table.index)
                     trace.y = [int(v) for v in table[code.value]]
+        self.drawn("time", inputs)
+
+    def _students(self) -> dict[str, pd.DataFrame]:
+        """The consolidated query per group and per student, once per filters; of the
+        students only the two top lists are kept."""
+        groups = self.ask(an.attendance_by, by="group", sort="unexcused_hours", **self._filters())
+        students = self.call(an.attendance_by, by="student", **self._filters())
+        columns = ["label", "group", "unexcused_hours", "excused_hours", "missed_hours", "late", "full_days"]
+        top = students[students["unexcused_hours"] > 0].head(TOP_STUDENTS)[columns]
+        by_days = students[students["full_days"] > 0].sort_values(
+            ["full_days", "label"], ascending=[False, True]
+        )
+        found = {
+            "groups": groups,
+            "top": top,
+            "full_days": by_days.head(TOP_STUDENTS)[["label", "group", "full_days", "missed_hours"]],
+        }
+        if self.by.value == "student":
+            found["students"] = students.sort_values(["label", "key"], ignore_index=True)
+        return found
 
     def refresh_students(self) -> None:
         """The groups and students with the most absences, and the consolidated table (the
         groups' query serves both the chart and the table at the group level)."""
-        with self.session() as session:
-            groups = an.attendance_by(
-                session, self.actor, by="group", sort="unexcused_hours", **self._filters()
+        inputs = self._inputs()
+        if self.stale("students", inputs):
+            key = ("students", inputs, self.by.value == "student")
+            found = self.memo.get(key, self._students)
+            top_groups = found["groups"].head(TOP_GROUPS)
+            set_title(
+                self.fig_groups, f"Группы с наибольшим числом часов без уважительной причины, {self._when()}"
             )
-            students = an.attendance_by(session, self.actor, by="student", **self._filters())
-        top_groups = groups.head(TOP_GROUPS)
-        set_title(
-            self.fig_groups, f"Группы с наибольшим числом часов без уважительной причины, {self._when()}"
-        )
-        with self.fig_groups.batch_update():
-            self.fig_groups.data[0].x = values(top_groups["unexcused_hours"])
-            self.fig_groups.data[0].y = values(top_groups["label"])
-        columns = ["label", "group", "unexcused_hours", "excused_hours", "missed_hours", "late", "full_days"]
-        top = students[students["unexcused_hours"] > 0].head(TOP_STUDENTS)
-        self.table_students.value = table_html(
-            top[columns].rename(columns={**TABLE, "label": "Студент"}), empty="Пропусков нет."
-        )
-        by_days = students[students["full_days"] > 0].sort_values(
-            ["full_days", "label"], ascending=[False, True]
-        )
-        self.table_full_days.value = table_html(
-            by_days.head(TOP_STUDENTS)[["label", "group", "full_days", "missed_hours"]].rename(
-                columns={**TABLE, "label": "Студент"}
-            ),
-            empty="Полных дней пропусков нет.",
-        )
-        known = {"group": groups, "student": students}.get(self.by.value)
-        if known is not None:
-            self._show_units(known.sort_values(["label", "key"], ignore_index=True))
-        else:
-            self.refresh_units()
+            with self.fig_groups.batch_update():
+                self.fig_groups.data[0].x = values(top_groups["unexcused_hours"])
+                self.fig_groups.data[0].y = values(top_groups["label"])
+            self.table_students.value = table_html(
+                found["top"].rename(columns={**TABLE, "label": "Студент"}), empty="Пропусков нет."
+            )
+            self.table_full_days.value = table_html(
+                found["full_days"].rename(columns={**TABLE, "label": "Студент"}),
+                empty="Полных дней пропусков нет.",
+            )
+            self.drawn("students", inputs)
+            if self.by.value == "group":
+                self._show_units(found["groups"].sort_values(["label", "key"], ignore_index=True), inputs)
+            elif self.by.value == "student":
+                self._show_units(found["students"], inputs)
+        self.refresh_units()
 
     def refresh_units(self) -> None:
-        with self.session() as session:
-            units = an.attendance_by(session, self.actor, by=self.by.value, sort="label", **self._filters())
-        self._show_units(units)
+        inputs = self._inputs()
+        if not self.stale("units", (inputs, self.by.value)):
+            return
+        if self.by.value == "group":
+            units = self.ask(an.attendance_by, by="group", sort="unexcused_hours", **self._filters())
+            units = units.sort_values(["label", "key"], ignore_index=True)
+        else:
+            units = self.ask(an.attendance_by, by=self.by.value, sort="label", **self._filters())
+        self._show_units(units, inputs)
 
-    def _show_units(self, units: pd.DataFrame) -> None:
+    def _show_units(self, units: pd.DataFrame, inputs: tuple[int | None, ...]) -> None:
         per = units["students"].where(units["students"] > 0)
         level = dict((v, k) for k, v in BY_CHOICES)[self.by.value].lower()
         set_title(self.fig_units, f"Пропущено часов на одного студента: {level}, {self._when()}")
@@ -187,3 +217,4 @@ class AttendanceDashboard(Dashboard):
         shown = units.drop(columns=["key"])
         shown["unexcused_per_student"] = shown["unexcused_per_student"].astype(float)
         self.table_units.value = table_html(shown.rename(columns=TABLE))
+        self.drawn("units", (inputs, self.by.value))

@@ -4,9 +4,12 @@ a message area, and plotly figures set up in Russian (decimal comma, dd.mm.yyyy)
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
+import os
+import time
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import ipywidgets as w
 import pandas as pd
@@ -17,7 +20,11 @@ from sqlalchemy.orm import Session
 from netspo_lib.access import Action, Actor
 from netspo_lib.db import session_factory
 from netspo_lib.reports.analytics import FilterChoices, filter_choices
-from netspo_lib.ui.common import MessageArea, explain
+from netspo_lib.ui.common import MessageArea, explain, load_chart_widgets
+
+load_chart_widgets()
+
+T = TypeVar("T")
 
 # Plotly: decimal comma and a thin space between thousands, as Russian documents write numbers.
 SEPARATORS = ", "
@@ -75,6 +82,45 @@ def card(label: str, value: object, suffix: str = "", digits: int = 1) -> str:
     )
 
 
+def memo_seconds() -> float:
+    """How long a page reuses an answer (``NETSPO_DASHBOARD_MEMO_SECONDS``, default 300):
+    going back to filters seen a minute ago costs nothing, and what others entered since
+    shows within minutes without a reload."""
+    try:
+        return max(0.0, float(os.environ.get("NETSPO_DASHBOARD_MEMO_SECONDS", "300")))
+    except ValueError:
+        return 300.0
+
+
+class Memo:
+    """What a page computed, keyed on the exact inputs (the filters' values): going back to
+    filters seen before (the college after a department, the previous period) redraws from
+    memory instead of asking the database again. Bounded in size and in age
+    (:func:`memo_seconds`); the library checked the access when it answered."""
+
+    def __init__(self, size: int = 32, seconds: float | None = None) -> None:
+        self.size = size
+        self.seconds = memo_seconds() if seconds is None else seconds
+        self._items: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
+
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        now = time.monotonic()
+        if key in self._items:
+            stamp, value = self._items[key]
+            if now - stamp <= self.seconds:
+                self._items.move_to_end(key)
+                return value  # type: ignore[no-any-return]
+            del self._items[key]
+        value = compute()
+        self._items[key] = (now, value)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 class Dashboard:
     """Base of a dashboard page: ``widget`` is the root; ``messages`` shows refusals and
     errors in Russian; ``denied`` is True when the actor may not open the page (then the
@@ -91,6 +137,11 @@ class Dashboard:
         self.denied = False
         self.choices: FilterChoices | None = None
         self.widget: w.Widget = w.VBox([self._header(), self.messages])
+        self.memo = Memo()
+        # What each chart was last drawn from, and how many times it was drawn: a change
+        # redraws only the charts whose inputs changed.
+        self._drawn: dict[str, Hashable] = {}
+        self.redraws: Counter[str] = Counter()
 
     def _header(self) -> w.HTML:
         return w.HTML(f"<h2>{html.escape(self.title)}</h2>")
@@ -100,6 +151,26 @@ class Dashboard:
         """A short-lived read session: nothing is held between interactions."""
         with self._sessions() as session:
             yield session
+
+    def call(self, func: Callable[..., T], **kwargs: Any) -> T:
+        """``func(session, actor, **kwargs)`` of the library in a short session (the library
+        checks the actor's access)."""
+        with self.session() as session:
+            return func(session, self.actor, **kwargs)
+
+    def ask(self, func: Callable[..., T], **kwargs: Any) -> T:
+        """:meth:`call`, once per distinct arguments in the page's life (see :class:`Memo`)."""
+        key = (func.__module__, func.__qualname__, tuple(sorted(kwargs.items())))
+        return self.memo.get(key, lambda: self.call(func, **kwargs))
+
+    def stale(self, chart: str, inputs: Hashable) -> bool:
+        """True when ``chart`` was not drawn yet from ``inputs`` (then it must be redrawn)."""
+        return self._drawn.get(chart, object()) != inputs
+
+    def drawn(self, chart: str, inputs: Hashable) -> None:
+        """Record that ``chart`` now shows ``inputs``."""
+        self._drawn[chart] = inputs
+        self.redraws[chart] += 1
 
     def _open(self) -> bool:
         """Check the right to the page and load the filters' choices; on refusal the page

@@ -93,14 +93,18 @@ class ControlDashboard(Dashboard):
         guarded(self.messages)(self.refresh)()
 
     def refresh(self) -> None:
+        """Redraw what the change concerns: the deadlines depend on the day and the
+        department only (a period or a group does not recompute them)."""
         self.messages.clear()
         self.refresh_deadlines()
         self.refresh_journal()
 
     def refresh_deadlines(self) -> None:
         on = self.on.value or clock.today()
-        with self.session() as session:
-            frame = violations(session, self.actor, on=on, department_id=self.filters.department.value)
+        inputs = (on, self.filters.department.value)
+        if not self.stale("deadlines", inputs):
+            return
+        frame = self.call(violations, on=on, department_id=self.filters.department.value)
         table = by_responsible(frame)
         set_title(self.fig_violations, f"Нарушения сроков по ответственным на {clock.fmt_date(on)}")
         traces = [
@@ -116,11 +120,15 @@ class ControlDashboard(Dashboard):
             summary(frame) if len(frame) else pd.DataFrame(), empty="Нарушений сроков нет."
         )
         self.table_violations.value = table_html(to_russian(frame), empty="")
+        self.drawn("deadlines", inputs)
 
     def refresh_journal(self) -> None:
         period_id = self.filters.period.value
         on = self.on.value or clock.today()
         filters = self.filters.values()
+        inputs = (period_id, on, *filters.values())
+        if not self.stale("journal", inputs):
+            return
         with self.session() as session:
             questions = an.parent_questions(session, self.actor, on=on, **filters)
             if period_id is None:
@@ -140,3 +148,4 @@ class ControlDashboard(Dashboard):
         )
         shown = questions[QUESTION_COLUMNS].rename(columns=UNANSWERED_COLUMNS)
         self.table_questions.value = table_html(shown, empty="Вопросов без ответа нет.")
+        self.drawn("journal", inputs)

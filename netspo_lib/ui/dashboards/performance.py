@@ -93,7 +93,6 @@ class PerformanceDashboard(Dashboard):
             description="Найти студентов в зоне риска", layout=w.Layout(width="260px")
         )
         self.risk_button.on_click(guarded(self.messages)(lambda _b: self.refresh_risk()))
-        self._drawn_period: int | None = None
         for fig in (self.fig_units,):
             for trace_no, (_, name, colour) in enumerate(UNIT_BARS):
                 fig.add_bar(name=name, marker_color=colour, x=[], y=[])
@@ -199,8 +198,7 @@ class PerformanceDashboard(Dashboard):
         period_id = self._period()
         if period_id is None:
             return
-        with self.session() as session:
-            detail = an.student_detail(session, self.actor, period_id=period_id, student_id=student_id)
+        detail = self.ask(an.student_detail, period_id=period_id, student_id=student_id)
         self.student_id = student_id
         name = self.units.loc[self.units["key"] == student_id, "label"]
         who = name.iloc[0] if not name.empty else f"студент № {student_id}"
@@ -208,21 +206,25 @@ class PerformanceDashboard(Dashboard):
 
     # -- drawing
 
+    def _scope(self) -> tuple[int | None, ...]:
+        """The filters every chart of the current scope depends on, as a memo key."""
+        f = self.filters.values()
+        return (f["department_id"], f["specialty_id"], f["course"], f["group_id"])
+
     def refresh(self) -> None:
-        """Redraw what depends on the current filters (the comparison of departments only
-        when the period changes; the students at risk, a slower search over current marks,
-        at once for a group and on request otherwise)."""
+        """Redraw what depends on the current filters, each chart only when its inputs
+        changed (the comparison of departments only with the period; the students at risk,
+        a slower search over current marks, at once for a group and on request otherwise)."""
         self.messages.clear()
         self.refresh_units()
         self.refresh_trend()
         self.refresh_heatmap()
-        if self._period() != self._drawn_period:
-            self.refresh_departments()
-            self._drawn_period = self._period()
+        self.refresh_departments()
         one_group = self.choices is not None and len(self.choices.groups) == 1
         if self.filters.group.value is not None or one_group:
             self.refresh_risk()
         else:
+            self._drawn.pop("risk", None)
             self.table_risk.value = (
                 "<p style='color:#57606a'>Нажмите «Найти студентов в зоне риска» или выберите группу.</p>"
             )
@@ -232,10 +234,12 @@ class PerformanceDashboard(Dashboard):
         if period_id is None:
             self.messages.show("Выберите учебный период.", "info")
             return
+        inputs = (period_id, self._scope(), self.by.value)
+        if not self.stale("units", inputs):
+            return
         filters = self.filters.values()
-        with self.session() as session:
-            total = an.performance_by(session, self.actor, period_id=period_id, by="college", **filters)
-            units = an.performance_by(session, self.actor, period_id=period_id, by=self.by.value, **filters)
+        total = self.ask(an.performance_by, period_id=period_id, by="college", **filters)
+        units = self.ask(an.performance_by, period_id=period_id, by=self.by.value, **filters)
         self.units = units
         self.cards.value = _cards(total)
         level = dict((v, k) for k, v in BY_CHOICES)[self.by.value].lower()
@@ -251,10 +255,13 @@ class PerformanceDashboard(Dashboard):
         columns = ["label", *(["group"] if "group" in units.columns else []), *list(UNIT_TABLE)[1:]]
         shown = units[columns].rename(columns={**UNIT_TABLE, "group": "Группа"})
         self.table_units.value = table_html(shown)
+        self.drawn("units", inputs)
 
     def refresh_trend(self) -> None:
-        with self.session() as session:
-            trend = an.performance_trend(session, self.actor, by="college", **self.filters.values())
+        inputs = self._scope()
+        if not self.stale("trend", inputs):
+            return
+        trend = self.ask(an.performance_trend, by="college", **self.filters.values())
         self.trend = trend
         set_title(self.fig_trend, f"Динамика по периодам и учебным годам — {self.filters.scope_title()}")
         with self.fig_trend.batch_update():
@@ -263,54 +270,70 @@ class PerformanceDashboard(Dashboard):
                 trace.y = values(trend[column])
             self.fig_trend.data[-1].x = values(trend["title"])
             self.fig_trend.data[-1].y = values(trend["mean"])
+        self.drawn("trend", inputs)
 
     def refresh_heatmap(self) -> None:
         period_id = self._period()
         if period_id is None:
             return
-        with self.session() as session:
-            cells = an.discipline_matrix(session, self.actor, period_id=period_id, **self.filters.values())
-        table = an.matrix_pivot(cells, self.metric.value)
+        inputs = (period_id, self._scope(), self.metric.value)
+        if not self.stale("heatmap", inputs):
+            return
+        filters = self.filters.values()
+        # The pivot of one measure, not the cells of every measure, is what the memo keeps.
+        table = self.memo.get(
+            ("heatmap", *inputs),
+            lambda: an.matrix_pivot(
+                self.call(an.discipline_matrix, period_id=period_id, **filters), self.metric.value
+            ),
+        )
         set_title(self.fig_heatmap, f"{self.metric.label}: группы × дисциплины, {self.filters.period.label}")
         heat = self.fig_heatmap.data[0]
         with self.fig_heatmap.batch_update():
             heat.x = list(table.columns)
             heat.y = list(table.index)
-            heat.z = [[None if pd.isna(v) else float(v) for v in row] for row in table.to_numpy()]
+            # An array (None for an empty cell: NaN is not JSON): plotly takes it whole, where
+            # a nested list is checked value by value (0.3 s for a college's groups).
+            heat.z = table.astype(object).where(table.notna(), None).to_numpy()
             if self.metric.value == "mean":
                 heat.zmin, heat.zmax = 2, 5
             else:
                 heat.zmin, heat.zmax = 0, 100
             self.fig_heatmap.layout.height = max(360, 120 + 22 * len(table.index))
+        self.drawn("heatmap", inputs)
 
     def refresh_departments(self) -> None:
         period_id = self._period()
-        if period_id is None:
+        if period_id is None or not self.stale("departments", period_id):
             return
-        with self.session() as session:
-            departments = an.performance_by(session, self.actor, period_id=period_id, by="department")
+        # The same call as the units chart's at the college level: one query on opening.
+        everything = dict.fromkeys(self.filters.values())
+        departments = self.ask(an.performance_by, period_id=period_id, by="department", **everything)
         set_title(self.fig_departments, f"Сравнение отделений, {self.filters.period.label}")
         with self.fig_departments.batch_update():
             for trace, (column, _, _) in zip(self.fig_departments.data, UNIT_BARS, strict=True):
                 trace.x = values(departments["label"])
                 trace.y = values(departments[column])
+        self.drawn("departments", period_id)
 
     def refresh_risk(self) -> None:
         period_id = self._period()
         if period_id is None:
             return
+        inputs = (period_id, self._scope())
+        if not self.stale("risk", inputs):
+            return
         try:
-            with self.session() as session:
-                groups = an.scope_groups(session, self.actor, self.action, **self.filters.values())
-                risk = students_at_risk(
-                    session, self.actor, period_id=period_id, group_ids=groups, action=self.action
-                )
+            filters = self.filters.values()
+            groups = tuple(self.ask(an.scope_groups, action=self.action, **filters))
+            risk = self.ask(students_at_risk, period_id=period_id, group_ids=groups, action=self.action)
         except Exception as exc:  # a refusal here leaves the rest of the page
             self.table_risk.value = message_html(explain(exc), "warning")
             return
         self.table_risk.value = table_html(
             risk.drop(columns=["student_id"]), empty="Студентов в зоне риска нет."
         )
+        self.drawn("risk", inputs)
 
 
 def _esc(text: object) -> str:
