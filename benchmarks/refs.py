@@ -108,7 +108,12 @@ def to_duck_sql(statement: Any) -> str:
 
 
 def duck_statements(session_factory: Callable[[], Session], call: Callable[[Session], Any]) -> list[str]:
-    with session_factory() as session, capture(session) as rec:
+    """The statements of the library call computed from the journal itself (not from the
+    attendance summaries the database keeps): DuckDB's figure is the same answer from the
+    same base tables, with no precomputation."""
+    from netspo_lib import summaries
+
+    with session_factory() as session, capture(session) as rec, summaries.bypass():
         call(session)
     return [to_duck_sql(s) for s in rec.statements]
 
