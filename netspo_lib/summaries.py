@@ -34,6 +34,7 @@ from sqlalchemy.engine import Connection
 
 from netspo_lib.models.base import Base
 from netspo_lib.models.summary import CODES, SUM_COLUMNS
+from netspo_lib.triggers import PG_REFERENCING, triggers_in_database
 
 GROUP_DAYS = "attendance_group_days"
 STUDENT_DAYS = "attendance_student_days"
@@ -325,6 +326,7 @@ def _pg_functions() -> dict[str, str]:
         + "\n    ".join(_pg_recompute_days(moved))
         + "\n  END IF;"
     )
+
     def members(rows: str) -> str:
         return _refresh_had(
             f"{STUDENT_DAYS}.group_id IN (SELECT ls.group_id FROM lessons ls"
@@ -355,17 +357,11 @@ def _pg_functions() -> dict[str, str]:
 
 _WATCHED = ("attendance", "lessons", "subgroup_members")
 
-_PG_REFERENCING = {
-    "INSERT": "REFERENCING NEW TABLE AS new_rows",
-    "UPDATE": "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows",
-    "DELETE": "REFERENCING OLD TABLE AS old_rows",
-}
-
 
 def _pg_triggers() -> dict[str, tuple[str, str]]:
     result = {}
     for table in _WATCHED:
-        for op, referencing in _PG_REFERENCING.items():
+        for op, referencing in PG_REFERENCING.items():
             name = f"netspo_sum_{table}_a{op[0].lower()}"
             result[name] = (
                 table,
@@ -432,15 +428,7 @@ def suspended(connection: Connection) -> Iterator[None]:
 
 def installed(connection: Connection) -> set[str]:
     """Names of this module's triggers present in the database."""
-    if connection.dialect.name == "postgresql":
-        rows = connection.exec_driver_sql(
-            "SELECT tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
-            " WHERE NOT t.tgisinternal"
-            " AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())"
-        )
-    else:
-        rows = connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-    return {r[0] for r in rows} & set(trigger_names(connection.dialect.name))
+    return triggers_in_database(connection) & set(trigger_names(connection.dialect.name))
 
 
 def _after_create(target: Any, connection: Connection, **kw: Any) -> None:

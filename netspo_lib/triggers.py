@@ -200,7 +200,7 @@ _PG_FUNCTIONS: dict[str, str] = {
     ),
 }
 
-_PG_REFERENCING = {
+PG_REFERENCING = {
     "INSERT": "REFERENCING NEW TABLE AS new_rows",
     "UPDATE": "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows",
     "DELETE": "REFERENCING OLD TABLE AS old_rows",
@@ -211,7 +211,7 @@ def _pg_triggers() -> dict[str, tuple[str, str]]:
     """Trigger name -> (table, CREATE TRIGGER statement)."""
     result: dict[str, tuple[str, str]] = {}
     for table in _PG_STATEMENT_GUARDED:
-        for op, referencing in _PG_REFERENCING.items():
+        for op, referencing in PG_REFERENCING.items():
             name = f"netspo_{table}_a{_OPS[op][1]}"
             result[name] = (
                 table,
@@ -279,8 +279,8 @@ def uninstall(connection: Connection) -> None:
             connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
 
 
-def installed(connection: Connection) -> set[str]:
-    """Names of this module's triggers present in the database (for checks and tests)."""
+def triggers_in_database(connection: Connection) -> set[str]:
+    """Names of every trigger of the current schema (SQLite: of the database)."""
     if connection.dialect.name == "postgresql":
         rows = connection.exec_driver_sql(
             "SELECT tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
@@ -289,7 +289,12 @@ def installed(connection: Connection) -> set[str]:
         )
     else:
         rows = connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-    return {r[0] for r in rows} & set(trigger_names(connection.dialect.name))
+    return {r[0] for r in rows}
+
+
+def installed(connection: Connection) -> set[str]:
+    """Names of this module's triggers present in the database (for checks and tests)."""
+    return triggers_in_database(connection) & set(trigger_names(connection.dialect.name))
 
 
 def _after_create(target: Any, connection: Connection, **kw: Any) -> None:
