@@ -66,6 +66,10 @@ def voila_command(host: str = "127.0.0.1", port: int = 8866) -> list[str]:
         # A page left open and idle gives its kernel back after a while (many users, one host).
         f"--MappingKernelManager.cull_idle_timeout={kernel_idle_seconds()}",
         "--MappingKernelManager.cull_interval=60",
+        # Kernels talk to the server over Unix sockets, not TCP ports: ports picked at random
+        # for the preheated kernels of every page can collide ("Address already in use"), and
+        # a kernel that died that way was still handed to a visitor. No port is open either.
+        "--KernelManager.transport=ipc",
     ]
 
 

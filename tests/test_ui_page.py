@@ -172,3 +172,16 @@ def test_every_page_has_its_notebook() -> None:
 class _Stub:
     def __init__(self, login: str) -> None:
         self.widget = w.HTML(f"stub for {login}")
+
+
+def test_the_server_runs_kernels_over_unix_sockets_without_tracebacks_or_sources() -> None:
+    """The workbench's Voila settings: kernels on Unix sockets (random TCP ports of the
+    preheated kernels could collide and a dead kernel be handed out), no tracebacks, no
+    notebook sources, sign-in through the library's identity provider."""
+    from netspo_lib.serve import voila_command
+
+    command = voila_command(port=8899)
+    assert "--KernelManager.transport=ipc" in command
+    assert "--show_tracebacks=False" in command and "--strip_sources=True" in command
+    assert "--Voila.identity_provider_class=netspo_lib.web.auth.NetspoIdentityProvider" in command
+    assert "--port=8899" in command

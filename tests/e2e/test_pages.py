@@ -156,7 +156,7 @@ def test_changing_the_period_redraws_the_chart(page, voila_url: str) -> None:  #
             page.locator(".js-plotly-plot").first.wait_for(timeout=PAGE_TIMEOUT_MS)
             page.wait_for_load_state("networkidle")
             period = _dropdown(page, "Период")
-        page.wait_for_timeout(2000)
+        page.wait_for_timeout(2000 if not attempt else 8000)  # a reloaded page's kernel settles
         period.select_option(label=other)
         try:
             page.wait_for_function(redrawn, arg=[wanted], timeout=PAGE_TIMEOUT_MS * 2 // 3)
