@@ -39,7 +39,6 @@ from netspo_lib.reports.curator import (
     curator_reports,
     curator_sheet,
     group_info,
-    group_infos,
 )
 from netspo_lib.reports.grade_sheet import grade_sheet, grade_sheets
 from netspo_lib.reports.performance import readable_groups
@@ -90,10 +89,9 @@ def _all_sheets(
 ) -> dict[int, list[SheetSpec]]:
     """Every group's two sheets, from a few queries over all the groups (each batch checks
     the actor's access to the groups itself)."""
-    infos = group_infos(session, actor, period_id=period_id, group_ids=group_ids)
-    sheets = grade_sheets(session, actor, period_id=period_id, group_ids=group_ids)
     reports = curator_reports(session, actor, period_id=period_id, group_ids=group_ids)
-    return {g: _sheets(infos[g], sheets[g], reports[g]) for g in group_ids}
+    sheets = grade_sheets(session, actor, period_id=period_id, group_ids=group_ids)
+    return {g: _sheets(reports[g].info, sheets[g], reports[g]) for g in group_ids}
 
 
 def _file_name(group: str) -> str:
