@@ -17,9 +17,11 @@ few key ranges instead of joining every absence to its lesson.
 The rows are exactly what :func:`rebuild` computes from the journal (tests compare them
 after every kind of write on both engines). :func:`bypass` makes the analytics compute
 from the journal itself: the straightforward computation the summaries must equal, and
-the benchmarks' reference. :func:`suspended` drops the triggers during a bulk load (the
-demo build) and rebuilds once at the end. The DDL's one home is here: migration 0006 and
-``create_all`` (through the hook below) call :func:`install`.
+the benchmarks' reference; it bypasses the final-grade summaries
+(``netspo_lib.grade_summaries``) too. :func:`suspended` drops the triggers of both during
+a bulk load (the demo build) and rebuilds both once at the end. The DDL's one home is
+here: migration 0006 and ``create_all`` (through the hook below, which installs the
+final-grade summaries' triggers as well) call :func:`install`.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from netspo_lib import grade_summaries
 from netspo_lib.models.base import Base
 from netspo_lib.models.summary import CODES, SUM_COLUMNS
 from netspo_lib.triggers import PG_REFERENCING, triggers_in_database
@@ -50,7 +53,8 @@ def enabled() -> bool:
 
 @contextmanager
 def bypass() -> Iterator[None]:
-    """Compute from the journal (attendance joined to lessons) inside the block."""
+    """Compute from the journal (attendance joined to lessons) and from the final grades
+    themselves inside the block."""
     token = _enabled.set(False)
     try:
         yield
@@ -418,12 +422,16 @@ def rebuild(connection: Connection) -> None:
 
 @contextmanager
 def suspended(connection: Connection) -> Iterator[None]:
-    """Write the journal in bulk without the summary triggers; rebuild once at the end.
-    Only for a database no one else writes to meanwhile (the demo build)."""
+    """Write the journal and the final grades in bulk without the summary triggers (of
+    both summaries); rebuild once at the end. Only for a database no one else writes to
+    meanwhile (the demo build)."""
     uninstall(connection)
+    grade_summaries.uninstall(connection)
     yield
     rebuild(connection)
+    grade_summaries.rebuild(connection)
     install(connection)
+    grade_summaries.install(connection)
 
 
 def installed(connection: Connection) -> set[str]:
@@ -433,10 +441,12 @@ def installed(connection: Connection) -> set[str]:
 
 def _after_create(target: Any, connection: Connection, **kw: Any) -> None:
     install(connection)
+    grade_summaries.install(connection)
 
 
 def _before_drop(target: Any, connection: Connection, **kw: Any) -> None:
     uninstall(connection)
+    grade_summaries.uninstall(connection)
 
 
 sa.event.listen(Base.metadata, "after_create", _after_create)

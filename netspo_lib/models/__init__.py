@@ -1,8 +1,8 @@
 """The data model, one module per domain. Importing this package registers every table."""
 
 # The database's guards (period locks, frozen marks, the append-only audit trail) and the
-# attendance summaries' triggers come with every ``Base.metadata.create_all``, as with the
-# migrations.
+# attendance and final-grade summaries' triggers come with every
+# ``Base.metadata.create_all``, as with the migrations.
 from netspo_lib import summaries as _summaries  # noqa: F401
 from netspo_lib import triggers as _triggers  # noqa: F401
 
@@ -18,6 +18,7 @@ from .comms import (
     SupportRequest,
     WorkRemark,
 )
+from .grade_summary import FinalGradeCell, FinalGradeGroup, FinalGradeStudent
 from .journal import Attendance, FinalGrade, Lesson, Mark, PeriodLock
 from .movement import Order, OrderItem
 from .org import AcademicYear, College, Department, Position, Room, StudyPeriod, Vacation
@@ -57,6 +58,9 @@ __all__ = [
     "Department",
     "ExamEvent",
     "FinalGrade",
+    "FinalGradeCell",
+    "FinalGradeGroup",
+    "FinalGradeStudent",
     "Group",
     "GroupCalendar",
     "ImportRun",

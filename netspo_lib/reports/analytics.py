@@ -26,11 +26,13 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from netspo_lib import models as m
+from netspo_lib import summaries
 from netspo_lib.access import POLICY, Action, Actor, Reach, Resource, allowed, require
 from netspo_lib.enums import ActivityKind, AttendanceCode, FinalResult, Role, StudentStatus
 from netspo_lib.errors import NetspoError
@@ -377,27 +379,36 @@ def _overflow(counts: dict[str, sa.ColumnElement], rows: sa.ColumnElement) -> sa
     return sa.case((total != rows, 1), else_=0)
 
 
-def _per_student(by_period: bool, few_groups: bool, packed: bool) -> sa.Subquery:
+def _per_student(by_period: bool, few_groups: bool, packed: bool, summary: bool = False) -> sa.Subquery:
     """One row per period × student: the count of each result and of failing, «3», «4»/«5»
     and counted results (all but «осв.»); only students still enrolled when the period
     ended (the Metrics section). Parameters: ``group_ids`` and (``by_period``)
     ``period_ids``.
 
-    The grades are counted per student from the covering index of final grades before the
-    students are joined (a drill-down, ``few_groups``, seeks only its students' grades):
-    grouping every grade by a column of the joined students made SQLite sort them all."""
+    ``summary``: the counts are read from ``final_grade_students``, kept by the database
+    (netspo_lib.grade_summaries). Otherwise the grades are counted per student from the
+    covering index of final grades before the students are joined (a drill-down,
+    ``few_groups``, seeks only its students' grades): grouping every grade by a column of
+    the joined students made SQLite sort them all."""
     fg, st, per = m.FinalGrade, m.Student, m.StudyPeriod
     group_ids = sa.bindparam("group_ids", expanding=True)
-    aggregates, unpack = _result_counts(fg.result, packed)
-    grades = sa.select(fg.period_id, fg.student_id, *aggregates).group_by(fg.period_id, fg.student_id)
-    if by_period:
-        grades = grades.where(fg.period_id.in_(sa.bindparam("period_ids", expanding=True)))
-    if few_groups:
-        grades = grades.where(fg.student_id.in_(sa.select(st.id).where(st.group_id.in_(group_ids))))
-    g = grades.subquery("grades")
-    n = unpack(g.c)
+    period_ids = sa.bindparam("period_ids", expanding=True)
+    in_periods: list[sa.ColumnElement[bool]] = []
+    if summary:
+        g = m.FinalGradeStudent.__table__.alias("grades")
+        n = {r: g.c[f"n_{r}"] for r in RESULTS}
+        in_periods = [g.c.period_id.in_(period_ids)] if by_period else []
+    else:
+        aggregates, unpack = _result_counts(fg.result, packed)
+        grades = sa.select(fg.period_id, fg.student_id, *aggregates).group_by(fg.period_id, fg.student_id)
+        if by_period:
+            grades = grades.where(fg.period_id.in_(period_ids))
+        if few_groups:
+            grades = grades.where(fg.student_id.in_(sa.select(st.id).where(st.group_id.in_(group_ids))))
+        g = grades.subquery("grades")
+        n = unpack(g.c)
     failing = [FinalResult(r).value for r in FAILING]
-    extra = [_overflow(n, g.c.n_rows).label("overflow")] if packed else []
+    extra = [_overflow(n, g.c.n_rows).label("overflow")] if packed and not summary else []
     query = (
         sa.select(
             g.c.period_id,
@@ -415,34 +426,58 @@ def _per_student(by_period: bool, few_groups: bool, packed: bool) -> sa.Subquery
         .select_from(g)
         .join(st, st.id == g.c.student_id)
         .join(per, per.id == g.c.period_id)
-        .where(st.group_id.in_(group_ids), sa.or_(st.left_on.is_(None), st.left_on > per.ends_on))
+        .where(
+            *in_periods, st.group_id.in_(group_ids), sa.or_(st.left_on.is_(None), st.left_on > per.ends_on)
+        )
     )
     return query.subquery("per_student")
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=128)
 def _performance_statement(
-    by: str, with_period: bool, by_period: bool, few_groups: bool, packed: bool
+    by: str, with_period: bool, by_period: bool, few_groups: bool, packed: bool, summary: bool
 ) -> sa.Select:
     """:func:`_performance_query` over :func:`_per_student`, built once per shape (building
     the expressions cost a drill-down a few milliseconds per call); the values are bound
     with ``.params()`` (in the statement, so that it compiles with them inlined too)."""
-    ps = _per_student(by_period, few_groups, packed)
+    if summary and by != "student":
+        return _performance_from_groups(by, with_period, by_period)
+    ps = _per_student(by_period, few_groups, packed, summary)
     student_col = ps.c.student_id if by == "student" else None
     return _performance_query(ps, _unit(by, ps.c.group_id, student_col), with_period)
+
+
+def _performance_from_groups(by: str, with_period: bool, by_period: bool) -> sa.Select:
+    """The rows of :func:`_performance_query` for a unit of groups, summed from the group
+    rows the database keeps (``final_grade_groups``: the students' counts and the numbers
+    of students with a counted result, progressing and of quality per period × group ×
+    ``left_on``; netspo_lib.grade_summaries) of students still enrolled when the period
+    ended. Parameters as :func:`_per_student`."""
+    kept, per = m.FinalGradeGroup.__table__, m.StudyPeriod
+    unit = _unit(by, kept.c.group_id)
+    keys = [kept.c.period_id] if with_period else []
+    sums = ["students", "progressing", "quality_students", *[f"n_{r}" for r in RESULTS]]
+    where = [kept.c.group_id.in_(sa.bindparam("group_ids", expanding=True)), kept.c.left_on > per.ends_on]
+    if by_period:
+        where.append(kept.c.period_id.in_(sa.bindparam("period_ids", expanding=True)))
+    query = sa.select(*keys, *unit.columns, *[sa.func.sum(kept.c[c]).label(c) for c in sums])
+    query = _apply(query.select_from(kept).join(per, per.id == kept.c.period_id), unit).where(*where)
+    group_by = [*keys, *unit.columns]
+    return query.group_by(*group_by) if group_by else query
 
 
 def _performance_rows(
     session: Session, groups: Sequence[int], period_ids: Sequence[int] | None, by: str, with_period: bool
 ) -> list[dict[str, Any]]:
-    """The rows of :func:`_performance_statement`: counted packed, or again with the plain
-    sums when a packed field overflowed."""
+    """The rows of :func:`_performance_statement`: from the summary the database keeps, or
+    (bypassed) counted packed, or again with the plain sums when a packed field overflowed."""
     params: dict[str, Any] = {"group_ids": list(groups)}
     if period_ids is not None:
         params["period_ids"] = list(period_ids)
     few = len(groups) <= _FEW_GROUPS
-    for packed in (True, False):
-        query = _performance_statement(by, with_period, period_ids is not None, few, packed)
+    summary = summaries.enabled()
+    for packed in (False,) if summary else (True, False):
+        query = _performance_statement(by, with_period, period_ids is not None, few, packed, summary)
         rows = _dicts(session.execute(query.params(params)))
         if not any([r.pop("overflow", 0) for r in rows]):
             break
@@ -648,49 +683,74 @@ def discipline_matrix(
     if not groups:
         return pd.DataFrame(columns=columns)
     params = {"period_id": period.id, "ends_on": period.ends_on, "group_ids": list(groups)}
-    for packed in (True, False):
-        found = _dicts(session.execute(_matrix_query(packed).params(params)))
-        if not any([r.pop("overflow", 0) for r in found]):
+    summary = summaries.enabled()
+    for packed in (False,) if summary else (True, False):
+        found = session.execute(_matrix_query(packed, summary).params(params)).all()
+        if not packed or not any(row[-1] for row in found):  # packed: overflow is the last
             break
     # Cells of one group and one discipline name (two items of the same index and name)
     # are summed here, in the order of the query (sorting the long names to group them in
-    # SQL cost more than counting).
-    cells: dict[tuple[Any, ...], dict[str, Any]] = {}
+    # SQL cost more than counting). A heat map has thousands of cells: the frame is built
+    # by columns, the metrics of each distinct counts computed once (:func:`_metrics_of`).
+    cells: dict[tuple[Any, ...], tuple[int, ...]] = {}
     for row in found:
-        key = (row["group_id"], row["group"], row["index"], row["discipline"])
-        if key in cells:
-            for r in RESULTS:
-                cells[key][f"n_{r}"] += row[f"n_{r}"]
-        else:
-            cells[key] = row
-    rows = _with_metrics(list(cells.values()))
-    if not rows:
+        key, counts = tuple(row[:4]), tuple(row[4 : 4 + len(RESULTS)])  # BIGINT: ints
+        cells[key] = tuple(map(sum, zip(cells[key], counts, strict=True))) if key in cells else counts
+    if not cells:
         return pd.DataFrame(columns=columns)
-    return pd.DataFrame(rows)[columns]
+    # Typed arrays where the type is known: pandas then infers only the metrics' columns.
+    keys, counts = list(zip(*cells, strict=True)), list(zip(*cells.values(), strict=True))
+    metrics = [_metrics_of(c) for c in cells.values()]
+    data: dict[str, Any] = {
+        "group_id": np.array(keys[0], dtype=np.int64),
+        **{name: np.array(values, dtype=object) for name, values in zip(columns[1:4], keys[1:], strict=True)},
+        **{f"n_{r}": np.array(values, dtype=np.int64) for r, values in zip(RESULTS, counts, strict=True)},
+        "n": np.array([x.n for x in metrics], dtype=np.int64),
+        **{name: [getattr(x, name) for x in metrics] for name in metric_columns[1:]},
+    }
+    return pd.DataFrame(data, columns=columns)
 
 
-@lru_cache(maxsize=4)
-def _matrix_query(packed: bool) -> sa.Select:
+@lru_cache(maxsize=8)
+def _matrix_query(packed: bool, summary: bool = False) -> sa.Select:
     """Counts per group id × discipline id over the grades alone (the period's end is a
-    bound value; packed as in :func:`_per_student`), then the names joined to those cells
+    bound value; packed as in :func:`_per_student`), or (``summary``) over the cells the
+    database keeps (``final_grade_cells``: those of students who had not left by the
+    period's end; netspo_lib.grade_summaries), then the names joined to those cells
     (summed per name by the caller). Parameters: ``period_id``, ``ends_on``, ``group_ids``."""
     fg, st, g, item = m.FinalGrade, m.Student, m.Group, m.CurriculumItem
-    aggregates, unpack = _result_counts(fg.result, packed)
+    period_id = sa.bindparam("period_id", type_=sa.Integer)
+    group_ids = sa.bindparam("group_ids", expanding=True)
     ends_on = sa.bindparam("ends_on", type_=sa.Date)
-    cells = (
-        sa.select(st.group_id, fg.curriculum_item_id, *aggregates)
-        .select_from(st)
-        .join(fg, fg.student_id == st.id)
-        .where(
-            fg.period_id == sa.bindparam("period_id", type_=sa.Integer),
-            st.group_id.in_(sa.bindparam("group_ids", expanding=True)),
-            sa.or_(st.left_on.is_(None), st.left_on > ends_on),
+    if summary:
+        kept = m.FinalGradeCell.__table__
+        cells = (
+            sa.select(
+                kept.c.group_id,
+                kept.c.curriculum_item_id,
+                *[sa.func.sum(kept.c[f"n_{r}"]).label(f"n_{r}") for r in RESULTS],
+            )
+            .where(kept.c.period_id == period_id, kept.c.group_id.in_(group_ids), kept.c.left_on > ends_on)
+            .group_by(kept.c.group_id, kept.c.curriculum_item_id)
+            .subquery("cells")
         )
-        .group_by(st.group_id, fg.curriculum_item_id)
-        .subquery("cells")
-    )
-    n = unpack(cells.c)
-    extra = [_overflow(n, cells.c.n_rows).label("overflow")] if packed else []
+        n = {r: cells.c[f"n_{r}"] for r in RESULTS}
+    else:
+        aggregates, unpack = _result_counts(fg.result, packed)
+        cells = (
+            sa.select(st.group_id, fg.curriculum_item_id, *aggregates)
+            .select_from(st)
+            .join(fg, fg.student_id == st.id)
+            .where(
+                fg.period_id == period_id,
+                st.group_id.in_(group_ids),
+                sa.or_(st.left_on.is_(None), st.left_on > ends_on),
+            )
+            .group_by(st.group_id, fg.curriculum_item_id)
+            .subquery("cells")
+        )
+        n = unpack(cells.c)
+    extra = [_overflow(n, cells.c.n_rows).label("overflow")] if packed and not summary else []
     return (
         sa.select(
             g.id.label("group_id"),
