@@ -79,6 +79,17 @@ def test_pack_folder_and_one_workbook(demo, tmp_path) -> None:
     assert sorted(p.name for p in (tmp_path / "pack").iterdir()) == sorted(folder.files)
     book = report_pack(session, deputy, period_id=SEMESTER_1, out=tmp_path / "pack.xlsx")
     assert len(openpyxl.load_workbook(book.path, read_only=True).sheetnames) == 2 * book.groups
+    # The one workbook and each workbook of the folder: what XlsxWriter writes for the sheets.
+    from netspo_lib.reports.pack import group_sheets
+
+    groups = sorted(visible_groups(session, deputy, Action.REPORT_GROUP), key=lambda g: _name(session, g))
+    specs = {g: group_sheets(session, deputy, group_id=g, period_id=SEMESTER_1) for g in groups}
+    everything = [spec for g in groups for spec in specs[g]]
+    assert _book_parts(book.path.read_bytes()) == _book_parts(_xlsxwriter_bytes(everything))
+    for g, name in zip(groups, folder.files, strict=True):
+        assert _book_parts((tmp_path / "pack" / name).read_bytes()) == _book_parts(
+            _xlsxwriter_bytes(specs[g])
+        )
     with pytest.raises(NetspoError):
         report_pack(session, deputy, period_id=SEMESTER_1, out=tmp_path / "pack.pdf")
 
@@ -91,6 +102,21 @@ def test_curator_pack_holds_the_own_group_and_a_teacher_is_refused(demo, tmp_pat
     teacher = load_actor(session, built.logins[Role.TEACHER])
     with pytest.raises(AccessDenied):
         report_pack(session, teacher, period_id=SEMESTER_1, out=tmp_path / "t.zip")
+
+
+def test_pack_leaves_the_garbage_collector_as_it_was(demo, tmp_path) -> None:
+    """The pack pauses the cyclic garbage collector while it works, and puts it back."""
+    import gc
+
+    _backend, session, built = demo
+    curator = load_actor(session, built.logins[Role.CURATOR])
+    try:
+        for enabled in (True, False):
+            (gc.enable if enabled else gc.disable)()
+            report_pack(session, curator, period_id=SEMESTER_1, out=tmp_path / f"{enabled}.zip")
+            assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
 
 
 def test_curator_reports_equal_on_both_backends(demo) -> None:
@@ -523,3 +549,145 @@ def test_sheet_writer_writes_what_the_plain_writer_writes(demo) -> None:
     )  # fmt: skip
     single = SheetSpec("Один", "Одна таблица", blocks=[Block(odd)], dated=False)
     assert _parts(add_sheet, [spec, single, spec]) == _parts(_reference_add_sheet, [spec, single, spec])
+
+
+def _book_parts(data: bytes) -> dict[str, bytes]:
+    """Every part of an .xlsx in its order, the time in docProps/core.xml blanked."""
+    import re
+
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        assert book.testzip() is None
+        return {
+            n: re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"<time>", book.read(n)) for n in book.namelist()
+        }
+
+
+def _xlsxwriter_bytes(specs) -> bytes:  # type: ignore[no-untyped-def]
+    from netspo_lib.tables import write_sheets
+
+    buffer = io.BytesIO()
+    write_sheets(buffer, specs)
+    return buffer.getvalue()
+
+
+def _odd_specs():  # type: ignore[no-untyped-def]
+    """Sheets with awkward cells, names and layouts for the direct writer."""
+    from datetime import date, datetime
+
+    import numpy as np
+    import pandas as pd
+
+    from netspo_lib.tables import Block, SheetSpec
+
+    odd = pd.DataFrame(
+        {
+            "Текст": ["=1+1", "@b", "", None, "обычный"],
+            "Число": [4.5, np.nan, 3.0, -1.25, 1e20],
+            "Целое": np.array([1, 2, 3, 4, 5], dtype="int64"),
+            "Разное": [pd.NA, np.int64(7), True, date(2026, 1, 12), datetime(2026, 1, 12, 8, 30)],
+            "Nullable": pd.array([1, None, 3, None, 5], dtype="Int64"),
+            "Время": [pd.Timestamp("2026-01-12 08:30"), pd.NaT, None, np.float64(2.5), np.int32(-3)],
+        }
+    )
+    texts = pd.DataFrame(
+        {
+            "": [" ведущий", "хвост ", "a\x01b", "_x0041_", "<r>x</r>", 'a & b < c > d "e"', "-1", "+7"],
+            "Да/нет": [True, False, np.bool_(True), None, 0.1 + 0.2, 2**40, np.float32(1.5), -0.0],
+        }
+    )
+    wide = pd.DataFrame({f"Столбец {i}": ["x" * (i * 3)] * 40 for i in range(30)})
+    return {
+        "odd": [
+            SheetSpec(
+                "Лист/1", "Заголовок", "", blocks=[Block(odd, "Таблица"), Block(odd.iloc[0:0])],
+                before=["До"], after=["После"], signatures=["Кто", ("Кто ещё", "Иванов И.И.")],
+            ),
+            SheetSpec("Один", "Одна таблица", blocks=[Block(odd)], dated=False),
+        ],
+        "texts": [SheetSpec("1 лист's & <b>", "", blocks=[Block(texts)], signatures=["", ("", "")])],
+        "wide": [
+            SheetSpec("Широкий", "Т", blocks=[Block(wide)]),
+            SheetSpec("Б", "Т", blocks=[Block(wide.iloc[:3], "a"), Block(pd.DataFrame(index=range(3)), "b")]),
+            SheetSpec("А", "Т", "П", blocks=[Block(wide.iloc[:20, :3])], before=["x", "y"]),
+        ],
+        "no tables": [SheetSpec("Пусто", "Нет данных", after=["Только текст"])],
+        "names": [
+            SheetSpec(name, "Т", blocks=[Block(odd.iloc[:2])])
+            for name in (
+                "Имя_x0041_", "упр\x01символ", 'Б & <b> "q"', 'б & <B> "Q"',
+                "Имя листа длиннее тридцати одного знака",
+            )
+        ],
+        "empty": [],
+    }  # fmt: skip
+
+
+def test_direct_workbook_is_what_xlsxwriter_writes(demo, monkeypatch) -> None:
+    """xlsx_direct.workbook_bytes (the pack's writer: the parts' XML written directly) gives the
+    parts XlsxWriter writes for the same sheets, byte for byte and in the same order (but
+    the time in docProps/core.xml): every group's two pack sheets and awkward sheets. And it
+    writes them itself — XlsxWriter is only its fallback."""
+    from netspo_lib import xlsx_direct
+    from netspo_lib.reports.pack import group_sheets
+
+    _backend, session, built = demo
+    deputy = load_actor(session, built.logins[Role.DEPUTY_DIRECTOR])
+    cases = {
+        f"group {g}": group_sheets(session, deputy, group_id=g, period_id=SEMESTER_1)
+        for g in visible_groups(session, deputy, Action.REPORT_GROUP)
+    }
+    cases.update(_odd_specs())
+    written = {name: _xlsxwriter_bytes(specs) for name, specs in cases.items()}
+    expected = {name: _book_parts(data) for name, data in written.items()}
+
+    def refused(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("the direct writer fell back to XlsxWriter")
+
+    monkeypatch.setattr(xlsx_direct, "write_sheets", refused)
+    for name, specs in cases.items():
+        for level in (1, 6):
+            assert _book_parts(xlsx_direct.workbook_bytes(specs, compresslevel=level)) == expected[name], name
+    # What openpyxl reads back: values, types, number formats, fonts, fills, borders,
+    # alignment, merged ranges, widths, the frozen header and the printed titles.
+    for name in (next(iter(cases)), "odd", "texts", "wide"):
+        direct = openpyxl.load_workbook(io.BytesIO(xlsx_direct.workbook_bytes(cases[name])))
+        plain = openpyxl.load_workbook(io.BytesIO(written[name]))
+        for a, b in zip(direct.worksheets, plain.worksheets, strict=True):
+            assert (a.title, a.freeze_panes, a.print_title_rows, a.dimensions) == (
+                b.title, b.freeze_panes, b.print_title_rows, b.dimensions
+            )  # fmt: skip
+            assert sorted(map(str, a.merged_cells.ranges)) == sorted(map(str, b.merged_cells.ranges))
+            for ra, rb in zip(a.iter_rows(), b.iter_rows(), strict=True):
+                for ca, cb in zip(ra, rb, strict=True):
+                    for attr in ("value", "data_type", "number_format"):
+                        assert getattr(ca, attr) == getattr(cb, attr)
+                    for style in ("font", "fill", "border", "alignment"):  # proxies: compared as shown
+                        assert repr(getattr(ca, style)) == repr(getattr(cb, style))
+            assert {k: v.width for k, v in a.column_dimensions.items()} == {
+                k: v.width for k, v in b.column_dimensions.items()
+            }
+
+
+def test_direct_workbook_leaves_what_it_does_not_know_to_xlsxwriter() -> None:
+    """An over-long text, a value of another type, an infinite number or a sheet name
+    XlsxWriter refuses: the workbook is XlsxWriter's (the same parts), or XlsxWriter's error."""
+    from decimal import Decimal
+
+    import pandas as pd
+    import xlsxwriter.exceptions
+
+    from netspo_lib.tables import Block, SheetSpec
+    from netspo_lib.xlsx_direct import workbook_bytes
+
+    long = [SheetSpec("Длинный", "Т", blocks=[Block(pd.DataFrame({"a": ["я" * 20000, "b"]}))])]
+    assert _book_parts(workbook_bytes(long)) == _book_parts(_xlsxwriter_bytes(long))
+    other = [SheetSpec("Десятичные", "Т", blocks=[Block(pd.DataFrame({"a": [Decimal("1.50"), 2]}))])]
+    assert _book_parts(workbook_bytes(other)) == _book_parts(_xlsxwriter_bytes(other))
+    for bad, error in (
+        ([SheetSpec("Бесконечность", "Т", blocks=[Block(pd.DataFrame({"a": [float("inf")]}))])], TypeError),
+        ([SheetSpec("'кавычка'", "Т")], xlsxwriter.exceptions.InvalidWorksheetName),
+    ):
+        with pytest.raises(error):
+            _xlsxwriter_bytes(bad)
+        with pytest.raises(error):
+            workbook_bytes(bad)

@@ -439,10 +439,13 @@ def _split(
         at = positions.get(g)
         if at is None:
             out[g] = blank.copy()
-        elif at[-1] - at[0] + 1 == len(at):  # a run of rows: a slice is cheaper than a take
-            out[g] = frame.iloc[at[0] : at[-1] + 1].reset_index(drop=True)
-        else:
-            out[g] = frame.iloc[at].reset_index(drop=True)
+            continue
+        # A run of rows: a slice is cheaper than a take.
+        part = frame.iloc[at[0] : at[-1] + 1] if at[-1] - at[0] + 1 == len(at) else frame.iloc[at]
+        # Numbered from 0 without copying the rows again (reset_index copies every column):
+        # the parts share no row, and the frames split here are built for it and dropped.
+        part.index = pd.RangeIndex(len(part))
+        out[g] = part
     return out
 
 
@@ -507,30 +510,33 @@ def _attendance_table(hours: pd.DataFrame, hours_group: Any, groups: list[int]) 
 
 def _student_results(session: Session, period_id: int, groups: list[int]) -> pd.DataFrame:
     """:func:`performance.student_results` of the groups with a ``group_id`` column and the
-    students ordered by group, name and id (one query; the categories are counted once per
-    distinct combination of counts)."""
+    students ordered by group, name and id (one query: the grades counted per student from
+    the covering index first, the ≈5 000 students' names joined after; the category is
+    found once per distinct combination of counts)."""
     grades = performance._counted_grades(period_id, groups).subquery()
+    counted = (
+        sa.select(grades.c.student_id, grades.c.group_id, *performance._count_columns(grades.c.result))
+        .group_by(grades.c.student_id, grades.c.group_id)
+        .subquery()
+    )
     p = m.Person
+    counts = [f"n_{r}" for r in performance.RESULTS]
     query = (
         sa.select(
-            grades.c.student_id,
-            grades.c.group_id,
+            counted.c.student_id,
+            counted.c.group_id,
             m.Group.name.label("group"),
             p.last_name,
             p.first_name,
             p.middle_name,
-            *performance._count_columns(grades.c.result),
+            *[counted.c[c] for c in counts],
         )
-        .select_from(grades)
-        .join(m.Group, m.Group.id == grades.c.group_id)
-        .join(m.Student, m.Student.id == grades.c.student_id)
+        .select_from(counted)
+        .join(m.Group, m.Group.id == counted.c.group_id)
+        .join(m.Student, m.Student.id == counted.c.student_id)
         .join(p, p.id == m.Student.person_id)
-        .group_by(
-            grades.c.student_id, grades.c.group_id, m.Group.name, p.last_name, p.first_name, p.middle_name
-        )
-        .order_by(grades.c.group_id, p.last_name, p.first_name, grades.c.student_id)
+        .order_by(counted.c.group_id, p.last_name, p.first_name, counted.c.student_id)
     )
-    counts = [f"n_{r}" for r in performance.RESULTS]
     columns = ["student_id", "group_id", "group", "last_name", "first_name", "middle_name", *counts]
     frame = pd.DataFrame(session.execute(query).all(), columns=columns)
     if frame.empty:
@@ -540,28 +546,39 @@ def _student_results(session: Session, period_id: int, groups: list[int]) -> pd.
     frame["student"] = (
         frame["last_name"] + " " + frame["first_name"] + (" " + frame["middle_name"].fillna("")).str.rstrip()
     )
-    kinds = frame[counts].drop_duplicates()
-    kinds["category"] = kinds.apply(performance.category, axis=1)
-    frame = frame.merge(kinds, on=counts, how="left")
+    keys = list(zip(*(frame[c].tolist() for c in counts), strict=True))
+    kinds: dict[tuple, str] = {}
+    for key in keys:
+        if key not in kinds:
+            kinds[key] = performance.category(dict(zip(counts, key, strict=True)))  # type: ignore[arg-type]
+    frame["category"] = [kinds[key] for key in keys]
     return frame[["student_id", "group_id", "group", "student", *counts, "category"]]
 
 
 def _discipline_results(session: Session, period_id: int, groups: list[int]) -> pd.DataFrame:
     """:func:`performance.discipline_results` of the groups with a ``group_id`` column (one
-    query)."""
+    query: the grades counted per group × curriculum item first, the items' names joined
+    to those ≈1 700 rows, then summed per group × index × name as the plain query groups)."""
     grades = performance._counted_grades(period_id, groups).subquery()
+    counted = (
+        sa.select(
+            grades.c.group_id, grades.c.curriculum_item_id, *performance._count_columns(grades.c.result)
+        )
+        .group_by(grades.c.group_id, grades.c.curriculum_item_id)
+        .subquery()
+    )
     item = m.CurriculumItem
     query = (
         sa.select(
-            grades.c.group_id,
+            counted.c.group_id,
             item.index.label("index"),
             item.name.label("discipline"),
-            *performance._count_columns(grades.c.result),
+            *[sa.func.sum(counted.c[f"n_{r}"]).label(f"n_{r}") for r in performance.RESULTS],
         )
-        .select_from(grades)
-        .join(item, item.id == grades.c.curriculum_item_id)
-        .group_by(grades.c.group_id, item.index, item.name)
-        .order_by(grades.c.group_id, item.index, item.name)
+        .select_from(counted)
+        .join(item, item.id == counted.c.curriculum_item_id)
+        .group_by(counted.c.group_id, item.index, item.name)
+        .order_by(counted.c.group_id, item.index, item.name)
     )
     frame = performance._with_metrics([dict(r._mapping) for r in session.execute(query)])
     return frame if not frame.empty else pd.DataFrame(columns=["group_id"])

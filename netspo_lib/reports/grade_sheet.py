@@ -69,22 +69,34 @@ def _build_grade_sheets(
     ):
         students[group_id].append((student_id, full_name(last, first, middle)))
     # Every grade of the groups' students, those who left included: their disciplines are
-    # columns of the sheet too. Results come as their stored values (no enum per row).
+    # columns of the sheet too. Results come as their stored values (no enum per row); the
+    # disciplines' indexes from the few hundred items graded in the period, not joined to
+    # each of the ≈40 000 grades.
+    fg, item = m.FinalGrade, m.CurriculumItem
+    indexes = dict(
+        session.execute(
+            sa.select(item.id, item.index).where(
+                item.id.in_(sa.select(fg.curriculum_item_id).where(fg.period_id == period_id))
+            )
+        ).all()
+    )
     items: dict[int, set[str]] = {g: set() for g in groups}
     by_student: dict[int, dict[str, str]] = {}
-    fg = m.FinalGrade
-    for student_id, group_id, index, result in session.execute(
+    for student_id, group_id, item_id, result in session.execute(
         sa.select(
-            fg.student_id, m.Student.group_id, m.CurriculumItem.index, sa.type_coerce(fg.result, sa.String)
+            fg.student_id, m.Student.group_id, fg.curriculum_item_id, sa.type_coerce(fg.result, sa.String)
         )
-        .join(m.CurriculumItem, m.CurriculumItem.id == fg.curriculum_item_id)
         .join(m.Student, m.Student.id == fg.student_id)
         .where(fg.period_id == period_id, m.Student.group_id.in_(groups or [-1]))
         .order_by(fg.id)
     ):
+        index = indexes.get(item_id)
+        if index is None:  # no such item: the join with the items drops the grade
+            continue
         items[group_id].add(index)
         by_student.setdefault(student_id, {})[index] = result
-    return {g: _sheet(students[g], sorted(items[g], key=_index_order), by_student) for g in groups}
+    footers: dict[tuple, list[object]] = {}
+    return {g: _sheet(students[g], sorted(items[g], key=_index_order), by_student, footers) for g in groups}
 
 
 _LABELS = {r.value: r.label for r in FinalResult}
@@ -92,37 +104,51 @@ _FOOTER = (("Успеваемость, %", "progress_pct"), ("Качество, 
 
 
 def _sheet(
-    students: list[tuple[int, str]], items: list[str], by_student: dict[int, dict[str, str]]
+    students: list[tuple[int, str]],
+    items: list[str],
+    by_student: dict[int, dict[str, str]],
+    footers: dict[tuple, list[object]] | None = None,
 ) -> pd.DataFrame:
     """One group's sheet: the students' rows, then the disciplines' metrics — built column
-    by column, with the dtypes of the rows-then-footer concatenation it replaces."""
+    by column, with the dtypes of the rows-then-footer concatenation it replaces.
+    ``footers`` keeps the footer of each distinct count of results (a pure function of it)."""
+    footers = {} if footers is None else footers
     counts: dict[str, dict[str, int]] = {index: {} for index in items}
     cells: dict[str, list[object]] = {index: [] for index in items}
     means: list[float | None] = []
-    tallies: dict[str, list[int]] = {label: [] for _, label in _COUNTED}
+    tallies: list[list[int]] = [[] for _ in _COUNTED]
+    labels, numeric, counted = _LABELS, NUMERIC, [value for value, _ in _COUNTED]
     for student_id, _ in students:
         own = by_student.get(student_id, {})
         for index, column in cells.items():
             result = own.get(index)
-            column.append(_LABELS[result] if result is not None else "")
-        numbers = [NUMERIC[r] for r in own.values() if r in NUMERIC]
-        means.append(round(sum(numbers) / len(numbers), 2) if numbers else None)
-        for value, label in _COUNTED:
-            tallies[label].append(sum(1 for r in own.values() if r == value))
+            column.append(labels[result] if result is not None else "")
+        mine: dict[str, int] = {}
         for index, result in own.items():
-            if index in counts:
-                counts[index][result] = counts[index].get(result, 0) + 1
+            mine[result] = mine.get(result, 0) + 1
+            per = counts.get(index)
+            if per is not None:
+                per[result] = per.get(result, 0) + 1
+        graded = sum(mine.get(r, 0) for r in numeric)
+        total = sum(numeric[r] * n for r, n in mine.items() if r in numeric)
+        means.append(round(total / graded, 2) if graded else None)
+        for column, value in zip(tallies, counted, strict=True):
+            column.append(mine.get(value, 0))
     data: dict[str, object] = {"Студент": [name for _, name in students] + [label for label, _ in _FOOTER]}
     for index in items:
-        metrics = from_counts(counts[index])
-        footer = [getattr(metrics, attr) for _, attr in _FOOTER]
-        data[index] = cells[index] + [round(v, 1) if v is not None else "" for v in footer]
+        key = tuple(sorted(counts[index].items()))
+        footer = footers.get(key)
+        if footer is None:
+            metrics = from_counts(counts[index])
+            values = [getattr(metrics, attr) for _, attr in _FOOTER]
+            footer = footers[key] = [round(v, 1) if v is not None else "" for v in values]
+        data[index] = cells[index] + footer
     if students:
         if any(v is not None for v in means):
             data["Средний балл"] = [*means, None, None]
         else:  # no grade 5…2 at all: the column stays one of objects
             data["Средний балл"] = np.array([*means, np.nan, np.nan], dtype=object)
-        for label, values in tallies.items():
+        for (_, label), values in zip(_COUNTED, tallies, strict=True):
             data[label] = np.array([*values, np.nan, np.nan], dtype=float)
     frame = pd.DataFrame(data)
     if not students:  # the footer alone: text columns, as the rows-and-footer concatenation gives

@@ -1,6 +1,6 @@
 """The report pack for a period (R-4.5.c, R-4.11.d, R-6.3): for every group within the
 actor's reach, the consolidated grade sheet (:mod:`reports.grade_sheet`) and the curator's
-report (:mod:`reports.curator`), written with XlsxWriter
+report (:mod:`reports.curator`), as .xlsx workbooks
 
 * to a folder (one workbook per group, two sheets each) — ``out`` without a suffix;
 * to a .zip archive of those workbooks — ``out`` ending in .zip;
@@ -10,16 +10,20 @@ report (:mod:`reports.curator`), written with XlsxWriter
 
 The tables of all the groups are selected first, a few set-based queries in all
 (:func:`curator.curator_reports`, :func:`grade_sheet.grade_sheets`), then
-written group by group: 200 groups one by one cost ≈25 queries each.
+written group by group: 200 groups one by one cost ≈25 queries each. The workbooks are
+written by :func:`xlsx_direct.workbook_bytes`: the parts XlsxWriter writes for the same sheets,
+byte for byte, without its fixed cost per workbook and per cell (200 workbooks: ≈0.35 s
+instead of ≈2.8 s).
 """
 
 from __future__ import annotations
 
-import io
+import gc
 import re
 import time
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,7 +46,8 @@ from netspo_lib.reports.curator import (
 )
 from netspo_lib.reports.grade_sheet import grade_sheet, grade_sheets
 from netspo_lib.reports.performance import readable_groups
-from netspo_lib.tables import Block, SheetSpec, add_sheet, new_workbook
+from netspo_lib.tables import Block, SheetSpec
+from netspo_lib.xlsx_direct import workbook_bytes
 
 Progress = Callable[[int, int, str], None]
 
@@ -94,6 +99,21 @@ def _all_sheets(
     return {g: _sheets(reports[g].info, sheets[g], reports[g]) for g in group_ids}
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while the pack is made (and back as it was): its
+    few hundred thousand short-lived objects set off hundreds of collections, and a full
+    one in a large process (a dashboard's kernel, the benchmark) costs 0.1 s and more;
+    reference counting frees them all the same."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _file_name(group: str) -> str:
     return re.sub(r'[\\/:*?"<>|\s]+', "_", group).strip("_") or "группа"
 
@@ -124,40 +144,32 @@ def report_pack(
         )
     total = len(groups)
     files: list[str] = []
-    sheets = _all_sheets(session, actor, groups, period_id)
-    if suffix == ".xlsx":
-        wb = new_workbook(out)
-        taken: set[str] = set()
-        for done, group_id in enumerate(groups):
-            report(done, total, f"Группа {names[group_id]}")
-            for spec in sheets[group_id]:
-                add_sheet(wb, spec, taken)
-        if not groups:
-            add_sheet(wb, SheetSpec("Пакет", "Нет групп для отчёта"), taken)
-        wb.close()
-        files.append(out.name)
-    else:
-        archive = zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) if suffix == ".zip" else None
-        if archive is None:
-            out.mkdir(parents=True, exist_ok=True)
-        try:
+    with _gc_paused():
+        sheets = _all_sheets(session, actor, groups, period_id)
+        if suffix == ".xlsx":
+            book: list[SheetSpec] = []
             for done, group_id in enumerate(groups):
                 report(done, total, f"Группа {names[group_id]}")
-                buffer = io.BytesIO()
-                wb = new_workbook(buffer)
-                taken = set()
-                for spec in sheets[group_id]:
-                    add_sheet(wb, spec, taken)
-                wb.close()
-                name = f"{_file_name(names[group_id])}.xlsx"
+                book += sheets[group_id]
+            out.write_bytes(workbook_bytes(book or [SheetSpec("Пакет", "Нет групп для отчёта")]))
+            files.append(out.name)
+        else:
+            archive = zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) if suffix == ".zip" else None
+            if archive is None:
+                out.mkdir(parents=True, exist_ok=True)
+            try:
+                for done, group_id in enumerate(groups):
+                    report(done, total, f"Группа {names[group_id]}")
+                    data = workbook_bytes(sheets[group_id])
+                    name = f"{_file_name(names[group_id])}.xlsx"
+                    if archive is not None:
+                        # An .xlsx is a zip already: stored as it is, not deflated a second time.
+                        archive.writestr(name, data, compress_type=zipfile.ZIP_STORED)
+                    else:
+                        (out / name).write_bytes(data)
+                    files.append(name)
+            finally:
                 if archive is not None:
-                    # An .xlsx is a zip already: stored as it is, not deflated a second time.
-                    archive.writestr(name, buffer.getvalue(), compress_type=zipfile.ZIP_STORED)
-                else:
-                    (out / name).write_bytes(buffer.getvalue())
-                files.append(name)
-        finally:
-            if archive is not None:
-                archive.close()
+                    archive.close()
     report(total, total, "Готово")
     return PackResult(out, total, files, time.perf_counter() - started)
