@@ -50,7 +50,7 @@ from sqlalchemy.engine import Connection
 
 from netspo_lib.enums import FinalResult
 from netspo_lib.models.grade_summary import COUNT_COLUMNS, NOT_LEFT, RESULT_CODES, STUDENT_COLUMNS
-from netspo_lib.triggers import PG_REFERENCING, triggers_in_database
+from netspo_lib.triggers import PG_REFERENCING, create_triggers, drop_triggers, triggers_in_database
 
 STUDENTS = "final_grade_students"
 GROUPS = "final_grade_groups"
@@ -318,27 +318,12 @@ def install(connection: Connection) -> None:
     the final grades when it is called (:func:`rebuild` otherwise)."""
     if not {*_TABLES, *_WATCHED} <= set(sa.inspect(connection).get_table_names()):
         return
-    postgres = connection.dialect.name == "postgresql"
-    if postgres:
-        for ddl in _pg_functions().values():
-            connection.exec_driver_sql(ddl)
-    for name, (table, ddl) in _triggers(connection.dialect.name).items():
-        connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}" + (f" ON {table}" if postgres else ""))
-        connection.exec_driver_sql(ddl)
+    create_triggers(connection, _triggers(connection.dialect.name), _pg_functions().values())
 
 
 def uninstall(connection: Connection) -> None:
     """Drop the summary triggers (and functions); the summaries then fall behind."""
-    postgres = connection.dialect.name == "postgresql"
-    tables = set(sa.inspect(connection).get_table_names())
-    for name, (table, _ddl) in _triggers(connection.dialect.name).items():
-        if not postgres:
-            connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
-        elif table in tables:
-            connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-    if postgres:
-        for signature in _pg_functions():
-            connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS {signature}")
+    drop_triggers(connection, _triggers(connection.dialect.name), _pg_functions())
 
 
 def rebuild(connection: Connection) -> None:

@@ -37,7 +37,13 @@ from sqlalchemy.engine import Connection
 from netspo_lib import grade_summaries
 from netspo_lib.models.base import Base
 from netspo_lib.models.summary import CODES, SUM_COLUMNS
-from netspo_lib.triggers import PG_REFERENCING, triggers_in_database
+from netspo_lib.triggers import (
+    PG_REFERENCING,
+    Triggers,
+    create_triggers,
+    drop_triggers,
+    triggers_in_database,
+)
 
 GROUP_DAYS = "attendance_group_days"
 STUDENT_DAYS = "attendance_student_days"
@@ -376,9 +382,13 @@ def _pg_triggers() -> dict[str, tuple[str, str]]:
 
 
 # --- install / rebuild -------------------------------------------------------------------
+def _triggers(dialect: str) -> Triggers:
+    return _pg_triggers() if dialect == "postgresql" else _sqlite_triggers()
+
+
 def trigger_names(dialect: str) -> list[str]:
     """Names of the triggers :func:`install` creates on a dialect."""
-    return list((_pg_triggers() if dialect == "postgresql" else _sqlite_triggers()).keys())
+    return list(_triggers(dialect))
 
 
 def _tables(connection: Connection) -> set[str]:
@@ -388,30 +398,14 @@ def _tables(connection: Connection) -> set[str]:
 def install(connection: Connection) -> None:
     """Create (or re-create) the summary triggers; idempotent. The summaries must match
     the journal when it is called (:func:`rebuild` otherwise)."""
-    tables = _tables(connection)
-    if not {GROUP_DAYS, STUDENT_DAYS, *_WATCHED} <= tables:
+    if not {GROUP_DAYS, STUDENT_DAYS, *_WATCHED} <= _tables(connection):
         return
-    postgres = connection.dialect.name == "postgresql"
-    if postgres:
-        for ddl in _pg_functions().values():
-            connection.exec_driver_sql(ddl)
-    for name, (table, ddl) in (_pg_triggers() if postgres else _sqlite_triggers()).items():
-        connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}" + (f" ON {table}" if postgres else ""))
-        connection.exec_driver_sql(ddl)
+    create_triggers(connection, _triggers(connection.dialect.name), _pg_functions().values())
 
 
 def uninstall(connection: Connection) -> None:
     """Drop the summary triggers (and functions); the summaries then fall behind."""
-    postgres = connection.dialect.name == "postgresql"
-    tables = _tables(connection)
-    for name, (table, _ddl) in (_pg_triggers() if postgres else _sqlite_triggers()).items():
-        if postgres and table in tables:
-            connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-        elif not postgres:
-            connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
-    if postgres:
-        for signature in _pg_functions():
-            connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS {signature}")
+    drop_triggers(connection, _triggers(connection.dialect.name), _pg_functions())
 
 
 def rebuild(connection: Connection) -> None:

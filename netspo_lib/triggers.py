@@ -36,6 +36,7 @@ triggers: such a migration must call :func:`install` again (it is idempotent), a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -235,48 +236,62 @@ def _pg_triggers() -> dict[str, tuple[str, str]]:
 # --- install / uninstall ---------------------------------------------------------------
 def trigger_names(dialect: str) -> list[str]:
     """Names of the triggers :func:`install` creates on a dialect."""
-    return list((_pg_triggers() if dialect == "postgresql" else _sqlite_triggers()).keys())
+    return list(_triggers(dialect))
 
 
 def _existing_tables(connection: Connection) -> set[str]:
     return set(sa.inspect(connection).get_table_names())
 
 
-def install(connection: Connection) -> None:
-    """Create (or re-create) every trigger on the tables that exist; idempotent."""
-    dialect = connection.dialect.name
+Triggers = dict[str, tuple[str, str]]  # name → (table, CREATE TRIGGER …)
+
+
+def create_triggers(connection: Connection, triggers: Triggers, functions: Iterable[str] = ()) -> None:
+    """Create (or re-create) ``triggers`` on the tables that exist, after the PostgreSQL
+    ``functions`` (their CREATE OR REPLACE statements) they call. The one home of the loop
+    the guard triggers and the summaries install with."""
+    postgres = connection.dialect.name == "postgresql"
     tables = _existing_tables(connection)
-    if dialect == "postgresql":
-        for ddl in _PG_FUNCTIONS.values():
+    if postgres:
+        for ddl in functions:
             connection.exec_driver_sql(ddl)
-        triggers = _pg_triggers()
-    elif dialect == "sqlite":
-        triggers = _sqlite_triggers()
-    else:  # pragma: no cover - only the two supported engines
-        raise RuntimeError(f"unsupported database {dialect}")
     for name, (table, ddl) in triggers.items():
         if table not in tables:
             continue
-        if dialect == "postgresql":
-            connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-        else:
-            connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+        connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}" + (f" ON {table}" if postgres else ""))
         connection.exec_driver_sql(ddl)
+
+
+def drop_triggers(connection: Connection, triggers: Triggers, functions: Iterable[str] = ()) -> None:
+    """Drop ``triggers``, then the PostgreSQL ``functions`` (their signatures), if present."""
+    postgres = connection.dialect.name == "postgresql"
+    tables = _existing_tables(connection)
+    for name, (table, _ddl) in triggers.items():
+        if not postgres:
+            connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+        elif table in tables:
+            connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+    if postgres:
+        for signature in functions:
+            connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS {signature}")
+
+
+def _triggers(dialect: str) -> Triggers:
+    if dialect == "postgresql":
+        return _pg_triggers()
+    if dialect == "sqlite":
+        return _sqlite_triggers()
+    raise RuntimeError(f"unsupported database {dialect}")  # pragma: no cover - two engines only
+
+
+def install(connection: Connection) -> None:
+    """Create (or re-create) every trigger on the tables that exist; idempotent."""
+    create_triggers(connection, _triggers(connection.dialect.name), _PG_FUNCTIONS.values())
 
 
 def uninstall(connection: Connection) -> None:
     """Drop every trigger and function :func:`install` created (migration downgrade)."""
-    dialect = connection.dialect.name
-    tables = _existing_tables(connection)
-    if dialect == "postgresql":
-        for name, (table, _ddl) in _pg_triggers().items():
-            if table in tables:
-                connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-        for signature in reversed(list(_PG_FUNCTIONS)):
-            connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS {signature}")
-    else:
-        for name in _sqlite_triggers():
-            connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+    drop_triggers(connection, _triggers(connection.dialect.name), reversed(list(_PG_FUNCTIONS)))
 
 
 def triggers_in_database(connection: Connection) -> set[str]:
