@@ -973,7 +973,7 @@ def attendance_by(
     )
     frame = students.merge(hours[["key", *summed]], on=keys, how="left")
     for c in [*list(ATTENDANCE_COLUMNS)[:6], "students"]:
-        frame[c] = frame[c].fillna(0).astype("int64")
+        frame[c] = frame[c].infer_objects().fillna(0).astype("int64")
     frame["unexcused_per_student"] = frame["unexcused_hours"] / frame["students"].where(frame["students"] > 0)
     frame = _labels(frame, by)
     if sort == "label":
