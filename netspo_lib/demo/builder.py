@@ -34,8 +34,8 @@ from netspo_lib.enums import (
 )
 from netspo_lib.errors import NetspoError
 
-from . import catalog, dates, people
-from .credentials import bulk_hash, demo_hash
+from . import bulk, catalog, dates, people
+from .credentials import DemoHashes, bulk_hash
 from .curricula import curriculum_lines, spec_area
 from .people import Name, PeopleFactory
 from .plan import (
@@ -156,25 +156,31 @@ def build_demo(
     """Build the demo college into an empty database whose schema exists.
 
     Same ``seed`` and ``students`` give identical rows. Raises ``NetspoError`` and writes
-    nothing when the database already holds data.
+    nothing when the database already holds data. Everything is one transaction: a build
+    that fails (or a process killed mid-way) leaves the database as it found it, schema
+    and all (``bulk``: the indexes and triggers dropped for the load come back with it).
     """
     if students < MIN_STUDENTS:
         raise NetspoError(f"В демонстрационном колледже должно быть не меньше {MIN_STUDENTS} студентов.")
-    with engine.begin() as conn:
+    with engine.connect() as conn, bulk.build_settings(conn), conn.begin():
+        # One transaction: the check for data, the rows and every change of the schema's
+        # triggers and indexes below commit together or are rolled back together.
+        bulk.begin(conn)
         if _has_data(conn):
             raise NetspoError(NOT_EMPTY)
-        sqlite = conn.dialect.name == "sqlite"
-        if sqlite:  # a large page cache keeps index inserts in memory during the build
-            cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
-            conn.exec_driver_sql("PRAGMA cache_size = -262144")
-        try:
-            # The journal goes in by the hundred thousand rows: the attendance summaries
-            # are computed once at the end instead of by a trigger per row.
-            with summaries.suspended(conn):
-                summary = _Builder(conn, students, seed, progress or _quiet).run()
-        finally:
-            if sqlite:
-                conn.exec_driver_sql(f"PRAGMA cache_size = {int(cache)}")
+        # The journal goes in by the hundred thousand rows: the attendance summaries
+        # are computed once at the end instead of by a trigger per row, and the
+        # secondary indexes (and SQLite's guard triggers) are re-created after the load
+        # (bulk.loading); the summaries are then rebuilt with the indexes in place.
+        with summaries.suspended(conn):
+            builder = _Builder(conn, students, seed, progress or _quiet)
+            try:
+                with bulk.loading(conn):
+                    events = builder.run()
+            finally:
+                builder.hashes.close()
+            summary = builder.finish(events)
+        bulk.check_constraints(conn)
     # Fresh statistics after the bulk load: the planners choose the indexes they should
     # (without them PostgreSQL runs the attendance queries 2–3 times slower).
     with engine.begin() as conn:
@@ -216,6 +222,7 @@ class _Builder:
         self.seed = seed
         self.progress = progress
         self.rng = random.Random(seed)
+        self.hashes = DemoHashes(seed, DEMO_LOGINS.values())
         faker = Faker("ru_RU")
         faker.seed_instance(seed)
         self.people = PeopleFactory(faker, self.rng)
@@ -249,7 +256,8 @@ class _Builder:
         self.wrong_mark_candidates: dict[int, tuple] = {}
 
     # -----------------------------------------------------------------------------------
-    def run(self) -> DemoSummary:
+    def run(self) -> int:
+        """Write every row; returns the number of activity events."""
         stage = "Оргструктура"
         self.progress(stage, 0, 4)
         self.org()
@@ -280,6 +288,10 @@ class _Builder:
         events = activity.write_activity(self, forced)
         self.progress("Завершение", 0, 1)
         self.w.flush()
+        return events
+
+    def finish(self, events: int) -> DemoSummary:
+        """After the load (the indexes are back): last logins, sequences, the summary."""
         self._last_logins()
         reset_sequences(self.conn)
         self.progress("Завершение", 1, 1)
@@ -344,7 +356,7 @@ class _Builder:
             activity=activity,
         )
         if demo is not None:
-            acc.password_hash = demo_hash(self.seed, login)
+            acc.password_hash = self.hashes.get(login)
             acc.must_change = False
             self.demo[demo] = acc
         elif issued:

@@ -9,7 +9,9 @@ days, and per-lesson unexcused absences and lateness; chronic absentees miss a t
 
 from __future__ import annotations
 
+import itertools
 import random
+from bisect import bisect_right
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -180,6 +182,7 @@ def write_journal(b: _Builder) -> None:
     unfilled = 0
     late_lessons = 0
     for gi, g in enumerate(b.groups):
+        rosters: dict[int, Roster] = {}  # by the id of an audience list of the group
         for period in (1, 2):
             rng = sub_rng(b.seed, "journal", g.id, period)
             start, end = {1: dates.SEM1, 2: dates.SEM2}[period]
@@ -240,6 +243,10 @@ def write_journal(b: _Builder) -> None:
                             created_value,
                         )
                     )
+                    audience = part.members or g.student_ids
+                    roster = rosters.get(id(audience))
+                    if roster is None:
+                        roster = rosters[id(audience)] = _roster(audience, students)
                     _lesson_rows(
                         b,
                         sinks,
@@ -247,8 +254,7 @@ def write_journal(b: _Builder) -> None:
                         g.strength,
                         t,
                         u,
-                        part.members or g.student_ids,
-                        students,
+                        roster,
                         d,
                         kind,
                         lesson_id,
@@ -261,6 +267,27 @@ def write_journal(b: _Builder) -> None:
     b.planted["lessons_entered_late"] = late_lessons
 
 
+Roster = list[tuple[int, date | None, dict[date, str], bool, float, float, float, float]]
+
+
+def _roster(audience: list[int], students: dict[int, StudentPlan]) -> Roster:
+    """What the hot loop reads of each student of an audience, once per group: id, first
+    day without classes, full days missed, PE exemption, the thresholds of a random draw
+    (unexcused below ``skip``, excused below ``skip + 0.006``, late below that ``+ late``:
+    the same sums, so the same floats, as computed per lesson) and ability."""
+    out: Roster = []
+    for sid in audience:
+        s = students[sid]
+        excused = s.skip + 0.006
+        out.append((sid, s.ends_on, s.absent_days, s.pe_exempt, s.skip, excused, excused + s.late, s.ability))
+    return out
+
+
+_ORAL_CUM = list(itertools.accumulate(ORAL_WEIGHTS))
+_ORAL_TOTAL = _ORAL_CUM[-1] + 0.0
+_ORAL_HI = len(ORAL_VALUES) - 1
+
+
 def _lesson_rows(
     b: _Builder,
     sinks: _Sinks,
@@ -268,8 +295,7 @@ def _lesson_rows(
     strength: float,
     t: TeacherPlan,
     u: Unit,
-    audience: list[int],
-    students: dict[int, StudentPlan],
+    roster: Roster,
     d: date,
     kind: str,
     lesson_id: int,
@@ -277,11 +303,15 @@ def _lesson_rows(
     acc: Acc,
     wrong_mark_ids: set[int],
 ) -> None:
-    """Attendance and marks of one lesson (the hot loop of the build)."""
+    """Attendance and marks of one lesson (the hot loop of the build).
+
+    The draws from ``rng`` are the same, in the same order, as ever: the data depend on
+    them. ``rng.choices(ORAL_VALUES, ORAL_WEIGHTS)[0]`` is inlined as the standard
+    library computes it (one ``random()``, a bisection of the cumulative weights)."""
     ids = b.ids
     mark_id = ids.last("marks")
     att_id = ids.last("attendance")
-    marks, attendance = sinks.marks, sinks.attendance
+    add_mark, add_absence = sinks.marks.rows.append, sinks.attendance.rows.append
     item_id = u.item.id
     is_pe = kind == "pe"
     is_control = kind == "control"
@@ -291,53 +321,58 @@ def _lesson_rows(
     by = t.account_id
     random_, gauss = rng.random, rng.gauss
     watch = d >= dates.ACTIVITY_START and by is not None
-    for sid in audience:
-        s = students[sid]
-        if s.ends_on is not None and d >= s.ends_on:
+    candidates = b.wrong_mark_candidates
+    for sid, ends_on, absent_days, pe_exempt, skip, excused, late, ability in roster:
+        if ends_on is not None and d >= ends_on:
             continue
-        a = acc.get((sid, item_id))
+        key = (sid, item_id)
+        a = acc.get(key)
         if a is None:
-            a = acc[(sid, item_id)] = [0.0, 0.0, 0, 0]
+            a = acc[key] = [0.0, 0.0, 0, 0]
         a[3] += 1
-        code = s.absent_days.get(d)
-        if code is None and is_pe and s.pe_exempt:
-            code = "exempt"
+        code = absent_days.get(d)
         if code is None:
-            r = random_()
-            if r < s.skip:
-                code = "unexcused"
-            elif r < s.skip + 0.006:
-                code = "excused"
-            elif r < s.skip + 0.006 + s.late:
-                code = "late"
+            if is_pe and pe_exempt:
+                code = "exempt"
+            else:
+                r = random_()
+                if r < skip:
+                    code = "unexcused"
+                elif r < excused:
+                    code = "excused"
+                elif r < late:
+                    code = "late"
         if code is not None:
             att_id += 1
-            attendance.append((att_id, lesson_id, sid, code, 0 if code == "late" else 2, created, by, 1))
             if code != "late":
+                add_absence((att_id, lesson_id, sid, code, 2, created, by, 1))
                 continue
+            add_absence((att_id, lesson_id, sid, code, 0, created, by, 1))
         a[2] += 1
         if is_control:
-            given = ((CONTROL, 2.0),)
+            given: tuple[tuple[str, float], ...] = ((CONTROL, 2.0),)
         elif random_() < p_mark:
-            first = work or rng.choices(ORAL_VALUES, ORAL_WEIGHTS)[0]
+            first = work or ORAL_VALUES[bisect_right(_ORAL_CUM, random_() * _ORAL_TOTAL, 0, _ORAL_HI)]
             if work is None and first != HOMEWORK and random_() < 0.08:
                 given = ((first, 1.0), (HOMEWORK, 1.0))
             else:
                 given = ((first, 1.0),)
         else:
             continue
-        base = mu0 + s.ability
+        base = mu0 + ability
         for work_kind, weight in given:
             v = round(base - (0.2 if weight == 2.0 else 0) + gauss(0, 0.8))
             value = 2 if v < 2 else 5 if v > 5 else v
             mark_id += 1
-            marks.append((mark_id, lesson_id, sid, value, weight, work_kind, created, by, 1))
+            add_mark((mark_id, lesson_id, sid, value, weight, work_kind, created, by, 1))
             a[0] += value * weight
             a[1] += weight
             if watch and value <= 3 and sid in wrong_mark_ids:
-                b.wrong_mark_candidates[sid] = (mark_id, d, value, t, u)
+                candidates[sid] = (mark_id, d, value, t, u)
     ids.set_last("marks", mark_id)
     ids.set_last("attendance", att_id)
+    sinks.marks.check()
+    sinks.attendance.check()
 
 
 # ---------------------------------------------------------------------------------------

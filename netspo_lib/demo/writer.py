@@ -28,6 +28,13 @@ Converter = Callable[[Any], Any]
 
 
 def _sqlite_datetime(v: datetime) -> str:
+    """SQLAlchemy's SQLite text of a timestamp, ``strftime("%Y-%m-%d %H:%M:%S.%f")``.
+
+    ``isoformat(" ")`` gives the same text 5–10 times faster for a naive timestamp of a
+    four-digit year, except that it leaves out a zero microsecond part."""
+    if v.tzinfo is None and v.year >= 1000:
+        text = v.isoformat(" ")
+        return text if v.microsecond else text + ".000000"
     return v.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
@@ -100,6 +107,12 @@ class Sink:
 
     def append(self, row: tuple[Any, ...]) -> None:
         self.rows.append(row)
+        if len(self.rows) >= self.writer.chunk:
+            self.writer.flush(self.name)
+
+    def check(self) -> None:
+        """Flush when full: after a hot loop appended to ``rows`` directly (``flush``
+        replaces the list, so such a loop takes ``rows`` afresh after each check)."""
         if len(self.rows) >= self.writer.chunk:
             self.writer.flush(self.name)
 
