@@ -25,6 +25,8 @@ from netspo_lib import grade_summaries, summaries
 from netspo_lib import models as m
 from netspo_lib.enums import FinalResult
 
+from .rebuilt import assert_as_rebuilt, table_rows
+
 TABLES = (grade_summaries.STUDENTS, grade_summaries.GROUPS, grade_summaries.CELLS)
 RESULTS = [r.value for r in FinalResult]
 fg = m.FinalGrade.__table__
@@ -32,26 +34,12 @@ st = m.Student.__table__
 
 
 def _rows(conn: Connection) -> dict[str, set[tuple]]:
-    out = {}
-    for table in TABLES:
-        rows = conn.exec_driver_sql(f"SELECT * FROM {table}").all()
-        out[table] = {tuple(str(v) for v in r) for r in rows}
-    return out
+    return table_rows(conn, TABLES)
 
 
 def assert_current(conn: Connection) -> None:
-    """The maintained summaries equal a rebuild from the final grades (rolled back)."""
-    kept = _rows(conn)
-    savepoint = conn.begin_nested()
-    grade_summaries.rebuild(conn)
-    rebuilt = _rows(conn)
-    savepoint.rollback()
-    for table in TABLES:
-        assert kept[table] == rebuilt[table], (
-            table,
-            sorted(kept[table] - rebuilt[table])[:5],
-            sorted(rebuilt[table] - kept[table])[:5],
-        )
+    """The maintained summaries equal a rebuild from the final grades."""
+    assert_as_rebuilt(conn, TABLES, grade_summaries.rebuild)
 
 
 @contextmanager

@@ -19,30 +19,18 @@ from netspo_lib import models as m
 from netspo_lib import summaries
 from netspo_lib.enums import AttendanceCode
 
+from .rebuilt import assert_as_rebuilt, table_rows
+
 TABLES = (summaries.GROUP_DAYS, summaries.STUDENT_DAYS)
 
 
 def _rows(conn: Connection) -> dict[str, set[tuple]]:
-    out = {}
-    for table in TABLES:
-        rows = conn.exec_driver_sql(f"SELECT * FROM {table}").all()
-        out[table] = {tuple(str(v) for v in r) for r in rows}
-    return out
+    return table_rows(conn, TABLES)
 
 
 def assert_current(conn: Connection) -> None:
-    """The maintained summaries equal a rebuild from the journal (the rebuild rolled back)."""
-    kept = _rows(conn)
-    savepoint = conn.begin_nested()
-    summaries.rebuild(conn)
-    rebuilt = _rows(conn)
-    savepoint.rollback()
-    for table in TABLES:
-        assert kept[table] == rebuilt[table], (
-            table,
-            sorted(kept[table] - rebuilt[table])[:5],
-            sorted(rebuilt[table] - kept[table])[:5],
-        )
+    """The maintained summaries equal a rebuild from the journal."""
+    assert_as_rebuilt(conn, TABLES, summaries.rebuild)
 
 
 def _open_journal(conn: Connection) -> None:
