@@ -629,18 +629,49 @@ class Bench:
         return info
 
     def write(self) -> Path:
+        """``latest.json`` and ``latest.md``; a partial run (``--no-browser``, ``--no-region``,
+        no ``--demo``, ``--only-region``) keeps the sections it did not measure from the
+        previous file, each such line marked with the run it comes from."""
         RESULTS.mkdir(parents=True, exist_ok=True)
         out = RESULTS / "latest.json"
+        when = datetime.now(UTC).isoformat(timespec="seconds")
+        lines = merged(self.lines, out)
         data = {
-            "when": datetime.now(UTC).isoformat(timespec="seconds"),
+            "when": when,
             "args": vars(self.args),
             "machine": self.machine(),
             "workloads": self.info,
-            "lines": [asdict(line) for line in self.lines],
+            "lines": [asdict(line) for line in lines],
         }
         out.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-        (RESULTS / "latest.md").write_text(table_markdown(self.lines), encoding="utf-8")
+        (RESULTS / "latest.md").write_text(table_markdown(lines), encoding="utf-8")
+        self.lines = lines
         return out
+
+
+def merged(lines: list[Line], previous: Path) -> list[Line]:
+    """This run's lines, in the previous file's order of sections, with the lines of the
+    sections this run did not measure taken from ``previous`` (``extra["from_run"]``: when
+    that figure was measured)."""
+    if not previous.exists():
+        return lines
+    try:
+        old = json.loads(previous.read_text(encoding="utf-8"))
+        old_lines = [Line(**item) for item in old["lines"]]
+    except (ValueError, KeyError, TypeError):
+        return lines
+    measured = {line.section for line in lines}
+    out: list[Line] = []
+    placed: set[str] = set()
+    for line in old_lines:
+        if line.section in measured:
+            if line.section not in placed:
+                out += [x for x in lines if x.section == line.section]
+                placed.add(line.section)
+            continue
+        line.extra.setdefault("from_run", old.get("when", ""))
+        out.append(line)
+    return out + [x for x in lines if x.section not in placed]
 
 
 def _ms(value: float | None) -> str:
@@ -665,6 +696,8 @@ def table_markdown(lines: list[Line]) -> str:
     for line in lines:
         value = _value(line)
         note = f" ({line.note})" if line.note and line.median_ms is not None else ""
+        if line.extra.get("from_run"):
+            note += f" [прогон {line.extra['from_run'][:16]}]"
         out.append(
             f"| {line.section} | {line.name}{note} | {value} | {_ms(line.cold_ms)} | {_ms(line.duck_ms)} "
             f"| {_ms(line.naive_ms)} | {line.target} | {line.verdict} |"
