@@ -563,9 +563,14 @@ class Bench:
 
         self.log("First paint in Chromium …")
         self.info["preheat_pool"] = os.environ.get("NETSPO_PREHEAT_POOL", "(server default)")
-        for item in browser.first_paint(
-            self.url, runs=self.args.paint_runs, pause_s=self.args.paint_pause, log=self.log
-        ):
+        # On a copy: signing in and opening pages record logins and page views, which would
+        # move the activity dashboard's default dates in the cached college of the next run.
+        with tempfile.TemporaryDirectory(prefix="netspo-paint-") as folder:
+            url = workloads.copy_sqlite(self.url, Path(folder) / "college.sqlite")
+            items = browser.first_paint(
+                url, runs=self.args.paint_runs, pause_s=self.args.paint_pause, log=self.log
+            )
+        for item in items:
             line = Line("Первая отрисовка", item["name"], item.get("warm_ms"), item.get("cold_ms"),
                         item.get("runs", 0), note=item.get("note", ""))  # fmt: skip
             if item.get("warm_ms") is None and "rss_mb" not in item:
