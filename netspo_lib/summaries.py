@@ -14,13 +14,24 @@ few key ranges instead of joining every absence to its lesson.
   statement, so bulk loads stay fast), the same rules. Concurrent writers of the same day
   wait for each other's row; a deadlock reaches the user as a write conflict.
 
+A third summary, ``attendance_student_months`` (migration 0009), sums the student days
+per group, month (its first day) and student, with ``full_days``, the month's full days
+missed: a semester's 190,000 student days become ~25,000 month rows, so the per-student
+and per-group sums of a date range read whole months there and only the partial months
+at its edges from the days (``reports.attendance.student_sums``). It follows the student
+days through triggers on ``attendance_student_days`` itself (whose rows change only
+through the triggers above and :func:`rebuild`): SQLite row triggers, fired nested (a
+row's contribution added, the old one taken off, a month with nothing left removed);
+PostgreSQL statement triggers over the transition tables, fired after each statement of
+the functions above.
+
 The rows are exactly what :func:`rebuild` computes from the journal (tests compare them
 after every kind of write on both engines). :func:`bypass` makes the analytics compute
 from the journal itself: the straightforward computation the summaries must equal, and
 the benchmarks' reference; it bypasses the final-grade summaries
 (``netspo_lib.grade_summaries``) too. :func:`suspended` drops the triggers of both during
 a bulk load (the demo build) and rebuilds both once at the end. The DDL's one home is
-here: migration 0006 and ``create_all`` (through the hook below, which installs the
+here: migrations 0006 and 0009 and ``create_all`` (through the hook below, which installs the
 final-grade summaries' triggers as well) call :func:`install`.
 """
 
@@ -35,6 +46,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from netspo_lib import grade_summaries
+from netspo_lib.enums import AttendanceCode
 from netspo_lib.models.base import Base
 from netspo_lib.models.summary import CODES, SUM_COLUMNS
 from netspo_lib.triggers import (
@@ -47,7 +59,10 @@ from netspo_lib.triggers import (
 
 GROUP_DAYS = "attendance_group_days"
 STUDENT_DAYS = "attendance_student_days"
+STUDENT_MONTHS = "attendance_student_months"
 SUMS = list(SUM_COLUMNS)
+# The codes of a missed lesson (what a full day missed counts; reports.attendance.MISSED).
+MISSED_CODES = (AttendanceCode.EXCUSED.value, AttendanceCode.SICK.value, AttendanceCode.UNEXCUSED.value)
 
 _enabled: ContextVar[bool] = ContextVar("netspo_summaries", default=True)
 
@@ -145,13 +160,52 @@ def _day_key(table: str, group: str, day: str) -> str:
     return f"{table}.group_id = {group} AND {table}.lesson_date = {day}"
 
 
-def rebuild_statements() -> list[str]:
-    """Recompute both summaries from the journal."""
+def month_of(day: str, dialect: str) -> str:
+    """SQL: the first day of the month of the date expression ``day`` (a DATE)."""
+    if dialect == "postgresql":
+        return f"CAST(date_trunc('month', {day}) AS date)"
+    return f"date({day}, 'start of month')"
+
+
+def full_day(row: str) -> str:
+    """SQL: 1 when student day row ``row`` is a full day missed (the missed lessons reach
+    the lessons the student had, at least one), else 0 (reports.attendance.full_day_count)."""
+    missed = " + ".join(f"{row}.n_{code}" for code in MISSED_CODES)
+    return f"CASE WHEN {row}.lessons_had > 0 AND {missed} >= {row}.lessons_had THEN 1 ELSE 0 END"
+
+
+_MONTH_SUMS = [*SUMS, "full_days"]
+_MONTH_COLS = ", ".join(_MONTH_SUMS)
+
+
+def _month_values(row: str) -> list[str]:
+    """What student day row ``row`` contributes to its month row, in :data:`_MONTH_SUMS` order."""
+    return [*(f"{row}.{c}" for c in SUMS), full_day(row)]
+
+
+def months_statements(dialect: str) -> list[str]:
+    """Recompute the student months from the student days."""
+    month = month_of("d.lesson_date", dialect)
+    sums = ", ".join(f"SUM({v})" for v in _month_values("d"))
     return [
+        f"DELETE FROM {STUDENT_MONTHS}",
+        f"INSERT INTO {STUDENT_MONTHS} (group_id, month, student_id, {_MONTH_COLS})"
+        f" SELECT d.group_id, {month}, d.student_id, {sums} FROM {STUDENT_DAYS} d"
+        f" GROUP BY d.group_id, {month}, d.student_id",
+    ]
+
+
+def rebuild_statements(dialect: str = "sqlite", *, months: bool = True) -> list[str]:
+    """Recompute the summaries from the journal (the student months from the student days
+    when ``months``). The months are emptied first, so that their triggers (if installed)
+    find nothing to update while the days are rewritten, and recomputed last."""
+    return [
+        *([f"DELETE FROM {STUDENT_MONTHS}"] if months else []),
         f"DELETE FROM {STUDENT_DAYS}",
         f"DELETE FROM {GROUP_DAYS}",
         _student_days_from_journal("1 = 1"),
         _group_days_from_journal("1 = 1"),
+        *(months_statements(dialect) if months else []),
     ]
 
 
@@ -209,6 +263,50 @@ def _member_had(row: str) -> str:
     )
 
 
+def _month_key(row: str, dialect: str) -> str:
+    month = month_of(f"{row}.lesson_date", dialect)
+    return f"group_id = {row}.group_id AND month = {month} AND student_id = {row}.student_id"
+
+
+_MONTH_TOTAL = " + ".join(f"n_{code}" for code in CODES)
+
+
+def _sqlite_month_add(row: str) -> str:
+    """Add student day ``row`` to its month row (an upsert)."""
+    added = ", ".join(f"{c} = {STUDENT_MONTHS}.{c} + excluded.{c}" for c in _MONTH_SUMS)
+    return (
+        f"INSERT INTO {STUDENT_MONTHS} (group_id, month, student_id, {_MONTH_COLS})"
+        f" VALUES ({row}.group_id, {month_of(f'{row}.lesson_date', 'sqlite')}, {row}.student_id,"
+        f" {', '.join(_month_values(row))})"
+        f" ON CONFLICT (group_id, month, student_id) DO UPDATE SET {added};"
+    )
+
+
+def _sqlite_month_take(row: str) -> list[str]:
+    """Take student day ``row`` off its month row (removed when nothing is left)."""
+    taken = ", ".join(f"{c} = {c} - ({v})" for c, v in zip(_MONTH_SUMS, _month_values(row), strict=True))
+    key = _month_key(row, "sqlite")
+    return [
+        f"UPDATE {STUDENT_MONTHS} SET {taken} WHERE {key};",
+        f"DELETE FROM {STUDENT_MONTHS} WHERE {key} AND {_MONTH_TOTAL} = 0;",
+    ]
+
+
+def _sqlite_month_triggers() -> dict[str, tuple[str, str, list[str]]]:
+    """The student months follow the student days (whose rows change only through the
+    triggers above and :func:`rebuild`; SQLite fires these nested)."""
+    return {
+        "netspo_sum_student_days_ai": (STUDENT_DAYS, "AFTER INSERT", [_sqlite_month_add("NEW")]),
+        "netspo_sum_student_days_ad": (STUDENT_DAYS, "AFTER DELETE", _sqlite_month_take("OLD")),
+        # Added first, then taken: a month row left with nothing is removed.
+        "netspo_sum_student_days_au": (
+            STUDENT_DAYS,
+            "AFTER UPDATE",
+            [_sqlite_month_add("NEW"), *_sqlite_month_take("OLD")],
+        ),
+    }
+
+
 def _sqlite_triggers() -> dict[str, tuple[str, str]]:
     """Trigger name -> (table, CREATE TRIGGER statement)."""
     moved = (
@@ -248,6 +346,7 @@ def _sqlite_triggers() -> dict[str, tuple[str, str]]:
             "AFTER UPDATE",
             [_member_had("OLD"), _member_had("NEW")],
         ),
+        **_sqlite_month_triggers(),
     }
     result = {}
     for name, (table, when, body) in bodies.items():
@@ -312,6 +411,33 @@ def _pg_recompute_days(days: str) -> list[str]:
     ]
 
 
+def _pg_month_grouped(rows: str) -> str:
+    """Per student month: the sums of the student days of transition table ``rows``."""
+    month = month_of("r.lesson_date", "postgresql")
+    sums = ", ".join(f"SUM({v}) AS {c}" for v, c in zip(_month_values("r"), _MONTH_SUMS, strict=True))
+    return (
+        f"SELECT r.group_id, {month} AS month, r.student_id, {sums} FROM {rows} r"
+        f" GROUP BY r.group_id, {month}, r.student_id"
+    )
+
+
+def _pg_month_body() -> str:
+    key = "t.group_id = g.group_id AND t.month = g.month AND t.student_id = g.student_id"
+    taken = ", ".join(f"{c} = t.{c} - g.{c}" for c in _MONTH_SUMS)
+    added = ", ".join(f"{c} = {STUDENT_MONTHS}.{c} + excluded.{c}" for c in _MONTH_SUMS)
+    old, new = _pg_month_grouped("old_rows"), _pg_month_grouped("new_rows")
+    return (
+        "  IF TG_OP IN ('UPDATE', 'DELETE') THEN\n"
+        f"    UPDATE {STUDENT_MONTHS} t SET {taken} FROM ({old}) g WHERE {key};\n"
+        f"    DELETE FROM {STUDENT_MONTHS} t USING ({old}) g WHERE {key} AND {_T_TOTAL} = 0;\n"
+        "  END IF;\n  IF TG_OP IN ('INSERT', 'UPDATE') THEN\n"
+        f"    INSERT INTO {STUDENT_MONTHS} (group_id, month, student_id, {_MONTH_COLS})"
+        f" SELECT g.* FROM ({new}) g ORDER BY 1, 2, 3"
+        f" ON CONFLICT (group_id, month, student_id) DO UPDATE SET {added};\n"
+        "  END IF;"
+    )
+
+
 def _pg_functions() -> dict[str, str]:
     att_body = (
         "  IF TG_OP IN ('UPDATE', 'DELETE') THEN\n    "
@@ -356,6 +482,7 @@ def _pg_functions() -> dict[str, str]:
         ("attendance", att_body),
         ("lessons", lesson_body),
         ("subgroup_members", member_body),
+        (STUDENT_DAYS, _pg_month_body()),
     ):
         name = f"netspo_sum_{table}()"
         out[name] = (
@@ -366,13 +493,16 @@ def _pg_functions() -> dict[str, str]:
 
 
 _WATCHED = ("attendance", "lessons", "subgroup_members")
+# The student months follow the student days (nested statement triggers).
+_MONTH_WATCHED = (STUDENT_DAYS,)
 
 
 def _pg_triggers() -> dict[str, tuple[str, str]]:
     result = {}
-    for table in _WATCHED:
+    for table in (*_WATCHED, *_MONTH_WATCHED):
         for op, referencing in PG_REFERENCING.items():
-            name = f"netspo_sum_{table}_a{op[0].lower()}"
+            short = "student_days" if table == STUDENT_DAYS else table
+            name = f"netspo_sum_{short}_a{op[0].lower()}"
             result[name] = (
                 table,
                 f"CREATE TRIGGER {name} AFTER {op} ON {table} {referencing}"
@@ -398,9 +528,13 @@ def _tables(connection: Connection) -> set[str]:
 def install(connection: Connection) -> None:
     """Create (or re-create) the summary triggers; idempotent. The summaries must match
     the journal when it is called (:func:`rebuild` otherwise)."""
-    if not {GROUP_DAYS, STUDENT_DAYS, *_WATCHED} <= _tables(connection):
+    tables = _tables(connection)
+    if not {GROUP_DAYS, STUDENT_DAYS, *_WATCHED} <= tables:
         return
-    create_triggers(connection, _triggers(connection.dialect.name), _pg_functions().values())
+    triggers = _triggers(connection.dialect.name)
+    if STUDENT_MONTHS not in tables:  # before migration 0009: the days' triggers only
+        triggers = {k: v for k, v in triggers.items() if v[0] not in _MONTH_WATCHED}
+    create_triggers(connection, triggers, _pg_functions().values())
 
 
 def uninstall(connection: Connection) -> None:
@@ -409,8 +543,16 @@ def uninstall(connection: Connection) -> None:
 
 
 def rebuild(connection: Connection) -> None:
-    """Recompute both summaries from the journal (after a bulk load without triggers)."""
-    for statement in rebuild_statements():
+    """Recompute the summaries from the journal (after a bulk load without triggers): the
+    days, then the student months from them (when their table exists: migration 0009)."""
+    months = STUDENT_MONTHS in _tables(connection)
+    for statement in rebuild_statements(connection.dialect.name, months=months):
+        connection.exec_driver_sql(statement)
+
+
+def rebuild_months(connection: Connection) -> None:
+    """Recompute the student months from the student days (migration 0009)."""
+    for statement in months_statements(connection.dialect.name):
         connection.exec_driver_sql(statement)
 
 

@@ -3,7 +3,9 @@ says: after the demo build, after every kind of write to attendance and lessons 
 change of code, hours, lesson or student, delete, a lesson added, moved to another day,
 group or subgroup, deleted; one row at a time and in bulk, through the ORM and raw SQL),
 on SQLite and PostgreSQL; a refused write leaves them as they were; the migrations
-create them and their triggers."""
+create them and their triggers. The student months (kept from the student days) are
+checked alongside, and the sums of any date range read from months and days equal the
+journal's."""
 
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from netspo_lib.enums import AttendanceCode
 
 from .rebuilt import assert_as_rebuilt, table_rows
 
-TABLES = (summaries.GROUP_DAYS, summaries.STUDENT_DAYS)
+TABLES = (summaries.GROUP_DAYS, summaries.STUDENT_DAYS, summaries.STUDENT_MONTHS)
 
 
 def _rows(conn: Connection) -> dict[str, set[tuple]]:
@@ -240,7 +242,9 @@ def test_migrations_create_the_summaries_and_their_triggers(empty_engine: Engine
     upgrade(empty_engine)
     with empty_engine.connect() as conn:
         assert set(TABLES) <= set(sa.inspect(conn).get_table_names())
-        assert summaries.installed(conn) == set(summaries.trigger_names(conn.dialect.name))
+        names = set(summaries.trigger_names(conn.dialect.name))
+        assert {f"netspo_sum_student_days_a{op}" for op in "iud"} <= names
+        assert summaries.installed(conn) == names
 
 
 def test_the_dashboards_answer_the_same_from_the_summaries_and_the_journal(demo_college) -> None:  # type: ignore[no-untyped-def]
@@ -284,3 +288,77 @@ def test_the_dashboards_answer_the_same_from_the_summaries_and_the_journal(demo_
             pd.testing.assert_frame_equal(fast, plain, check_dtype=False)
             checked += int(not fast.empty)
         assert checked >= len(calls) - 2  # the comparisons are of real answers
+
+
+def test_date_ranges_read_from_months_and_days_equal_the_journal(demo_college, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The sums per group and student of any date range (whole months from the month rows,
+    the partial months at the edges added from, or taken off with, the student days)
+    equal the journal's: ranges starting and ending early or late in a month, spanning
+    whole months, one day, within one month, a year, open at either end, empty."""
+    from datetime import date
+
+    from sqlalchemy.orm import Session
+
+    from netspo_lib.access import load_actor
+    from netspo_lib.reports import analytics as an
+    from netspo_lib.reports import attendance as att
+
+    _backend, engine, _built = demo_college
+    with Session(engine) as session:
+        actor = load_actor(session, "zamdir")
+        groups = session.scalars(sa.select(m.Group.id).order_by(m.Group.id)).all()
+        first = session.scalar(sa.select(sa.func.min(m.Lesson.lesson_date)))
+        busiest = session.execute(
+            sa.select(m.Lesson.lesson_date)
+            .join(m.Attendance, m.Attendance.lesson_id == m.Lesson.id)
+            .group_by(m.Lesson.lesson_date)
+            .order_by(sa.func.count().desc())
+            .limit(1)
+        ).scalar_one()
+        y = first.year
+        ranges = [
+            (date(y, 9, 10), date(y, 11, 20)),  # both edges: a month minus its days outside
+            (date(y, 9, 25), date(y, 12, 5)),  # both edges: the days inside
+            (date(y, 9, 25), date(y, 10, 3)),  # two partial months, no whole one
+            (date(y, 9, 1), date(y, 12, 31)),  # whole months
+            (date(y, 10, 3), date(y, 10, 27)),  # within a month, most of it
+            (date(y, 10, 10), date(y, 10, 12)),  # within a month, a few days
+            (busiest, busiest),  # one day
+            (date(y, 9, 1), date(y + 1, 6, 30)),  # a year
+            (date(y, 11, 17), date(y + 1, 2, 13)),
+            (None, date(y, 11, 20)),
+            (date(y, 10, 10), None),
+            (None, None),
+            (date(y, 11, 1), date(y, 10, 1)),  # empty
+        ]
+        key = ["group_id", "student_id"]
+
+        def sums(start, end):  # type: ignore[no-untyped-def]
+            q = att.student_sums(groups, start, end)
+            frame = pd.DataFrame([dict(r._mapping) for r in session.execute(sa.select(q))])
+            return frame.sort_values(key, ignore_index=True).astype("int64") if len(frame) else frame
+
+        found = 0
+        for start, end in ranges:
+            monkeypatch.setattr(an, "_date_range", lambda *a, s=start, e=end, **k: (s, e))
+            calls = [
+                lambda b=by: an.attendance_by(session, actor, by=b)
+                for by in ("department", "specialty", "course", "group", "student")
+            ]
+            calls.append(lambda s=start, e=end: att.student_attendance(session, actor, start=s, end=e))
+            calls.append(  # a group or two: from the student days
+                lambda s=start, e=end: att.student_attendance(
+                    session, actor, group_ids=groups[:2], start=s, end=e
+                )
+            )
+            for call in calls:
+                fast = call()
+                with summaries.bypass():
+                    plain = call()
+                pd.testing.assert_frame_equal(fast, plain)
+            fast = sums(start, end)
+            with summaries.bypass():
+                plain = sums(start, end)
+            pd.testing.assert_frame_equal(fast, plain)
+            found += len(fast) > 0
+        assert found >= len(ranges) - 2  # the comparisons are of real answers

@@ -41,7 +41,7 @@ from .study import (
     SubgroupMember,
     TeachingAssignment,
 )
-from .summary import AttendanceGroupDay, AttendanceStudentDay
+from .summary import AttendanceGroupDay, AttendanceStudentDay, AttendanceStudentMonth
 
 __all__ = [
     "AcademicYear",
@@ -50,6 +50,7 @@ __all__ = [
     "Attendance",
     "AttendanceGroupDay",
     "AttendanceStudentDay",
+    "AttendanceStudentMonth",
     "AuditEvent",
     "Base",
     "College",

@@ -1,11 +1,12 @@
 """Attendance summaries kept by the database itself (issue 8): the attendance dashboards
-and consolidated reports read a few tens of thousands of day rows instead of every
-absence joined to its lesson.
+and consolidated reports read a few tens of thousands of day (or month) rows instead of
+every absence joined to its lesson.
 
-Both tables are derived data: ``netspo_lib.summaries`` keeps them current with triggers
-on ``attendance`` and ``lessons`` (in the same transaction as the write, so a reader never
-sees one without the other) and can rebuild them from the journal. No foreign keys: a
-summary row never blocks a change of the journal it summarises.
+The tables are derived data: ``netspo_lib.summaries`` keeps them current with triggers
+on ``attendance``, ``lessons`` and ``subgroup_members`` (the months: on the student
+days), in the same transaction as the write, so a reader never sees one without the
+other, and can rebuild them from the journal. No foreign keys: a summary row never
+blocks a change of the journal it summarises.
 
 Columns per attendance code (``AttendanceCode`` values): ``h_<code>`` academic hours and
 ``n_<code>`` the number of journal rows (for «ОП», the lateness count).
@@ -70,5 +71,20 @@ class AttendanceStudentDay(_DaySums, Base):
     lesson_date: Mapped[date] = mapped_column(sa.Date, primary_key=True)
     student_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     lessons_had: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
+class AttendanceStudentMonth(_DaySums, Base):
+    """The student days summed per group, month and student (``netspo_lib.summaries``
+    keeps it from the student days): hours and rows per code and ``full_days``, the
+    month's full days missed. A date range reads its whole months here."""
+
+    __tablename__ = "attendance_student_months"
+
+    group_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    month: Mapped[date] = mapped_column(sa.Date, primary_key=True)  # its first day
+    student_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    full_days: Mapped[int] = mapped_column(default=0, server_default="0")
 
     __table_args__ = ({"sqlite_with_rowid": False},)

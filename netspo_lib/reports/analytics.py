@@ -941,36 +941,43 @@ def attendance_by(
     if start is not None:
         present.append(sa.or_(st.left_on.is_(None), st.left_on >= start))
     unit = _unit(by, st.group_id, st.id)
-    students_q = _apply(sa.select(*unit.columns, sa.func.count().label("students")).select_from(st), unit)
-    students = pd.DataFrame(
-        [dict(r._mapping) for r in session.execute(students_q.where(*present).group_by(*unit.columns))]
-    )
+    if by == "student":  # one row per student: no grouping
+        students_q = _apply(sa.select(*unit.columns, sa.literal(1).label("students")).select_from(st), unit)
+        students_q = students_q.order_by(st.id)
+    else:
+        students_q = _apply(sa.select(*unit.columns, sa.func.count().label("students")).select_from(st), unit)
+        students_q = students_q.group_by(*unit.columns)
+    found = session.execute(students_q.where(*present))
+    students = pd.DataFrame([tuple(r) for r in found], columns=list(found.keys()))
     if students.empty:
         return pd.DataFrame(columns=columns)
     keys = ["key"] if by != "college" else []
-    # Sums per group (or per student) first, in one pass over the student days
-    # (netspo_lib.summaries): hours by reason and full days missed; the names of the unit
-    # are joined to those few hundred rows, not to every absence.
+    # Sums per group (or per student) first, from the per group × student sums of the
+    # dates (netspo_lib.summaries: whole months from the month rows, the edges from the
+    # student days): hours by reason and full days missed; the names of the unit are
+    # joined to those few hundred rows, not to every absence.
     summed = list(ATTENDANCE_COLUMNS)[:6]
-    days = att.day_rows(groups, start, end, students=True)
-    base = days.c.student_id if by == "student" else days.c.group_id
-    sums = (
-        sa.select(base.label("base"), *att.hour_sums(days), att.full_day_count(days))
-        .group_by(base)
-        .subquery("sums")
-    )
-    lesson_unit = _unit(by, sums.c.base, sums.c.base)
-    hours_q = _apply(
-        sa.select(
-            *lesson_unit.columns,
-            *[sa.cast(sa.func.sum(sums.c[c]), sa.BigInteger).label(c) for c in summed],
-        ).select_from(sums),
-        lesson_unit,
-    )
-    hours = pd.DataFrame(
-        [dict(r._mapping) for r in session.execute(hours_q.group_by(*lesson_unit.columns))],
-        columns=["key", *summed],
-    )
+    base_name = "student_id" if by == "student" else "group_id"
+    student_sums = att.student_sums(groups, start, end, by=[base_name], columns=att.HOUR_SOURCES)
+    base = student_sums.c[base_name]
+    totals = [*att.hour_sums(student_sums), att.full_days_of(student_sums)]
+    sums = sa.select(base.label("base"), *totals).group_by(base).subquery("sums")
+    if by == "student":
+        # The students' names are in ``students`` already: the sums per student only.
+        hours_q = sa.select(
+            sums.c.base.label("key"), *[sa.cast(sums.c[c], sa.BigInteger).label(c) for c in summed]
+        )
+    else:
+        lesson_unit = _unit(by, sums.c.base, sums.c.base)
+        hours_q = _apply(
+            sa.select(
+                *lesson_unit.columns,
+                *[sa.cast(sa.func.sum(sums.c[c]), sa.BigInteger).label(c) for c in summed],
+            ).select_from(sums),
+            lesson_unit,
+        ).group_by(*lesson_unit.columns)
+    got = session.execute(hours_q)
+    hours = pd.DataFrame([tuple(r) for r in got], columns=list(got.keys()))
     frame = students.merge(hours[["key", *summed]], on=keys, how="left")
     for c in [*list(ATTENDANCE_COLUMNS)[:6], "students"]:
         frame[c] = frame[c].infer_objects().fillna(0).astype("int64")

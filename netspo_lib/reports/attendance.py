@@ -7,8 +7,9 @@ when the student missed every lesson the student had). «ОСВ» (exempt) is no
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 import sqlalchemy as sa
@@ -37,6 +38,8 @@ COLUMNS_RU = {
 
 
 HOUR_COLUMNS = ("missed_hours", "excused_hours", "sick_hours", "unexcused_hours", "late")
+# The day-row columns :func:`hour_sums` reads.
+HOUR_SOURCES = ("h_excused", "h_sick", "h_unexcused", "n_late")
 
 
 def _hours(code_col: sa.ColumnElement, hours_col: sa.ColumnElement, codes: Sequence[AttendanceCode]):  # type: ignore[no-untyped-def]
@@ -152,6 +155,130 @@ def full_day_count(days: sa.FromClause) -> sa.ColumnElement:
     return sa.func.coalesce(sa.func.sum(sa.case((full, 1), else_=0)), 0).label("full_days")
 
 
+def full_days_of(sums: sa.FromClause) -> sa.ColumnElement:
+    """Full days missed summed over :func:`student_sums` rows."""
+    return sa.func.coalesce(sa.func.sum(sums.c.full_days), 0).label("full_days")
+
+
+def _month_end(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def _edge_parts(
+    start: date | None, end: date | None
+) -> tuple[date | None, date | None, list[tuple[int, date | None, date | None]]]:
+    """How :func:`student_sums` reads [start, end]: the months from ``first`` to ``last``
+    (their first days, inclusive; None: unbounded) from the month rows, plus or minus
+    (``sign``) the day rows of the (sign, from, to) slices. A partial month at an edge is
+    read as its days in the range, or as its month row minus its days outside the range,
+    whichever spans fewer days. ``first`` > ``last``: no month rows."""
+    first = None if start is None else start.replace(day=1)
+    last = None if end is None else end.replace(day=1)
+    slices: list[tuple[int, date | None, date | None]] = []
+    if start is not None and end is not None and start > end:
+        return date.max, date.min, [(1, start, end)]  # nothing
+    if start is not None and end is not None and first == last:
+        inside = (end - start).days + 1
+        if inside * 2 <= _month_end(end).day:
+            return first, first - timedelta(days=1), [(1, start, end)]  # type: ignore[operator]
+        if start.day > 1:
+            slices.append((-1, first, start - timedelta(days=1)))
+        if end < _month_end(end):
+            slices.append((-1, end + timedelta(days=1), _month_end(end)))
+        return first, last, slices
+    if start is not None and start.day > 1:
+        after = _month_end(start) + timedelta(days=1)
+        if start.day - 1 <= (after - start).days:
+            slices.append((-1, first, start - timedelta(days=1)))
+        else:
+            slices.append((1, start, after - timedelta(days=1)))
+            first = after
+    if end is not None and end < _month_end(end):
+        if (_month_end(end) - end).days <= end.day:
+            slices.append((-1, end + timedelta(days=1), _month_end(end)))
+        else:
+            slices.append((1, last, end))
+            last = last - timedelta(days=1)  # type: ignore[operator]
+    return first, last, slices
+
+
+_FEW_GROUPS = 2
+
+
+def student_sums(
+    group_ids: Sequence[int],
+    start: date | None,
+    end: date | None,
+    by: Sequence[str] = ("group_id", "student_id"),
+    columns: Sequence[str] = summaries.SUMS,
+) -> sa.Subquery:
+    """The student days of the groups in the dates summed per group and student (or per
+    the columns ``by``, some of group_id and student_id): those columns, the h_<code> and
+    n_<code> ``columns`` (all of them unless told; :data:`HOUR_SOURCES` are those
+    :func:`hour_sums` reads) and full_days (the full days missed); one row per unit with a
+    journal row in the range, as from :func:`day_rows`.
+
+    From the summaries: the whole months of the range from ``attendance_student_months``,
+    its partial months at the edges from the student days (:func:`_edge_parts`), summed
+    together (a group or two: their student days); under ``summaries.bypass()`` from the
+    journal's day rows."""
+    groups = list(group_ids)
+    sums = list(columns)
+    if not summaries.enabled() or len(groups) <= _FEW_GROUPS:
+        # A group or two: their student days are a few hundred rows, read directly (a
+        # simpler statement, built faster); under bypass: from the journal.
+        days = day_rows(groups, start, end, students=True)
+        return (
+            sa.select(
+                *[days.c[k] for k in by],
+                *[sa.func.sum(days.c[c]).label(c) for c in sums],
+                full_day_count(days),
+            )
+            .group_by(*[days.c[k] for k in by])
+            .subquery("sums")
+        )
+    first, last, slices = _edge_parts(start, end)
+    mt, dt = m.AttendanceStudentMonth.__table__, m.AttendanceStudentDay.__table__
+    parts = []
+    rows = [f"n_{c.value}" for c in AttendanceCode]  # the journal rows: is there any?
+    if first is None or last is None or first <= last:
+        parts.append(
+            sa.select(
+                mt.c.group_id,
+                mt.c.student_id,
+                *[mt.c[c] for c in sums],
+                mt.c.full_days,
+                sum((mt.c[c] for c in rows), sa.literal(0)).label("rows"),
+            ).where(mt.c.group_id.in_(groups), *_in_range(first, last, mt.c.month))
+        )
+    missed = rows_of(dt, MISSED)
+    full = sa.case((sa.and_(dt.c.lessons_had > 0, missed >= dt.c.lessons_had), 1), else_=0)
+    for sign, lo, hi in slices:
+        signed = (lambda e: e) if sign > 0 else (lambda e: -e)
+        parts.append(
+            sa.select(
+                dt.c.group_id,
+                dt.c.student_id,
+                *[signed(dt.c[c]).label(c) for c in sums],
+                signed(full).label("full_days"),
+                signed(sum((dt.c[c] for c in rows), sa.literal(0))).label("rows"),
+            ).where(dt.c.group_id.in_(groups), *_in_range(lo, hi, dt.c.lesson_date))
+        )
+    both = sa.union_all(*parts).subquery("parts") if len(parts) > 1 else parts[0].subquery("parts")
+    return (
+        sa.select(
+            *[both.c[k] for k in by],
+            *[sa.func.sum(both.c[c]).label(c) for c in sums],
+            sa.func.sum(both.c.full_days).label("full_days"),
+        )
+        .group_by(*[both.c[k] for k in by])
+        # A month minus its days outside the range may leave nothing: no row, as from
+        # the days themselves.
+        .having(sa.func.sum(both.c.rows) != 0)
+        .subquery("sums")
+    )
+
+
 def student_attendance(
     session: Session,
     actor: Actor,
@@ -162,10 +289,10 @@ def student_attendance(
 ) -> pd.DataFrame:
     """One row per student of the groups: hours missed by reason, lateness, full days missed."""
     groups = readable_groups(session, actor, group_ids) or [-1]
-    days = day_rows(groups, start, end, students=True)
+    sums = student_sums(groups, start, end, by=["student_id"], columns=HOUR_SOURCES)
     by_student = (
-        sa.select(days.c.student_id, *hour_sums(days), full_day_count(days))
-        .group_by(days.c.student_id)
+        sa.select(sums.c.student_id, *hour_sums(sums), full_days_of(sums))
+        .group_by(sums.c.student_id)
         .subquery()
     )
     query = (
