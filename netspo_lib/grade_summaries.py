@@ -50,7 +50,13 @@ from sqlalchemy.engine import Connection
 
 from netspo_lib.enums import FinalResult
 from netspo_lib.models.grade_summary import COUNT_COLUMNS, NOT_LEFT, RESULT_CODES, STUDENT_COLUMNS
-from netspo_lib.triggers import PG_REFERENCING, create_triggers, drop_triggers, triggers_in_database
+from netspo_lib.triggers import (
+    PG_REFERENCING,
+    create_triggers,
+    drop_triggers,
+    sqlite_row_triggers,
+    triggers_in_database,
+)
 
 STUDENTS = "final_grade_students"
 GROUPS = "final_grade_groups"
@@ -227,13 +233,7 @@ def _sqlite_triggers() -> dict[str, tuple[str, str]]:
             _move(_sqlite_row("OLD", _STUDENT, "st"), _sqlite_row("NEW", _STUDENT, "st")),
         ),
     }
-    result = {}
-    for name, (table, when, body) in bodies.items():
-        if " ON " not in when:
-            when = f"{when} ON {table} FOR EACH ROW"
-        joined = "\n  ".join(body)
-        result[name] = (table, f"CREATE TRIGGER {name} {when}\nBEGIN\n  {joined}\nEND")
-    return result
+    return sqlite_row_triggers(bodies)
 
 
 # --- PostgreSQL --------------------------------------------------------------------------

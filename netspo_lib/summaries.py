@@ -54,6 +54,7 @@ from netspo_lib.triggers import (
     Triggers,
     create_triggers,
     drop_triggers,
+    sqlite_row_triggers,
     triggers_in_database,
 )
 
@@ -348,13 +349,7 @@ def _sqlite_triggers() -> dict[str, tuple[str, str]]:
         ),
         **_sqlite_month_triggers(),
     }
-    result = {}
-    for name, (table, when, body) in bodies.items():
-        if " ON " not in when:
-            when = f"{when} ON {table} FOR EACH ROW"
-        joined = "\n  ".join(body)
-        result[name] = (table, f"CREATE TRIGGER {name} {when}\nBEGIN\n  {joined}\nEND")
-    return result
+    return sqlite_row_triggers(bodies)
 
 
 # --- PostgreSQL --------------------------------------------------------------------------

@@ -246,6 +246,19 @@ def _existing_tables(connection: Connection) -> set[str]:
 Triggers = dict[str, tuple[str, str]]  # name → (table, CREATE TRIGGER …)
 
 
+def sqlite_row_triggers(bodies: dict[str, tuple[str, str, list[str]]]) -> Triggers:
+    """SQLite's CREATE TRIGGER statements of ``bodies``: name → (table, when — «AFTER
+    INSERT», or a whole clause naming its table with « ON » —, the statements run for
+    each row). The summaries' triggers are written this way."""
+    result: Triggers = {}
+    for name, (table, when, body) in bodies.items():
+        if " ON " not in when:
+            when = f"{when} ON {table} FOR EACH ROW"
+        joined = "\n  ".join(body)
+        result[name] = (table, f"CREATE TRIGGER {name} {when}\nBEGIN\n  {joined}\nEND")
+    return result
+
+
 def create_triggers(connection: Connection, triggers: Triggers, functions: Iterable[str] = ()) -> None:
     """Create (or re-create) ``triggers`` on the tables that exist, after the PostgreSQL
     ``functions`` (their CREATE OR REPLACE statements) they call. The one home of the loop
