@@ -25,7 +25,7 @@ from netspo_lib import grade_summaries, summaries
 from netspo_lib import models as m
 from netspo_lib.enums import FinalResult
 
-from .rebuilt import assert_as_rebuilt, table_rows
+from .rebuilt import assert_as_rebuilt, lock_period, table_rows
 
 TABLES = (grade_summaries.STUDENTS, grade_summaries.GROUPS, grade_summaries.CELLS)
 RESULTS = [r.value for r in FinalResult]
@@ -284,14 +284,7 @@ def test_a_refused_write_leaves_the_summaries_as_they_were(demo_college) -> None
                 .order_by(fg.c.id)
             ).first()
             assert grade is not None
-            conn.execute(
-                sa.insert(m.PeriodLock).values(
-                    period_id=grade.period_id,
-                    group_id=grade.group_id,
-                    locked_at=datetime(2025, 1, 1),
-                    reason="Проверка",
-                )
-            )
+            lock_period(conn, grade.period_id, grade.group_id)
             before = _rows(conn)
             group_students = list(conn.scalars(sa.select(st.c.id).where(st.c.group_id == grade.group_id)))
             have = set(

@@ -21,7 +21,7 @@ from netspo_lib import models as m
 from netspo_lib import summaries
 from netspo_lib.enums import AttendanceCode
 
-from .rebuilt import assert_as_rebuilt, table_rows
+from .rebuilt import assert_as_rebuilt, lock_period, table_rows
 
 TABLES = (summaries.GROUP_DAYS, summaries.STUDENT_DAYS, summaries.STUDENT_MONTHS)
 
@@ -202,14 +202,7 @@ def test_a_refused_write_leaves_the_summaries_as_they_were(demo_college) -> None
                     m.Lesson.id == sa.select(sa.func.min(a.c.lesson_id)).scalar_subquery()
                 )
             ).one()
-            conn.execute(
-                sa.insert(m.PeriodLock).values(
-                    period_id=lesson.period_id,
-                    group_id=lesson.group_id,
-                    locked_at=datetime(2025, 1, 1),
-                    reason="Проверка",
-                )
-            )
+            lock_period(conn, lesson.period_id, lesson.group_id)
             before = _rows(conn)
             taken = set(conn.scalars(sa.select(a.c.student_id).where(a.c.lesson_id == lesson.id)))
             free = conn.scalars(
