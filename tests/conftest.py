@@ -7,6 +7,7 @@ Outside CI a missing PostgreSQL skips its half; in CI (``CI=true``) it fails.
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -61,8 +62,21 @@ def fresh_engine(backend: str, request: pytest.FixtureRequest, tmp_path) -> Iter
         yield engine
     finally:
         engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        _drop_schema(admin, schema)
+
+
+def _drop_schema(admin: Engine, schema: str) -> None:
+    """Drop a test schema; again when PostgreSQL picks the drop as a deadlock's victim (an
+    autovacuum or ANALYZE of its freshly written tables holds a lock the drop needs)."""
+    for attempt in range(5):
+        try:
+            with admin.begin() as conn:
+                conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+            return
+        except sa.exc.OperationalError as exc:
+            if "deadlock detected" not in str(exc) or attempt == 4:
+                raise
+            time.sleep(0.5 * (attempt + 1))
 
 
 @pytest.fixture(params=BACKENDS)
