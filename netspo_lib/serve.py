@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -12,11 +11,20 @@ from netspo_lib.db import PROJECT_DIR
 
 DASHBOARDS_DIR = PROJECT_DIR / "dashboards"
 LANDING_PATH = "/voila/render/index.ipynb"
+# Where Voila finds the workbench's page template «netspo» (voila/templates/netspo).
+JUPYTER_DATA_DIR = Path(__file__).resolve().parent / "web" / "jupyter_data"
+TEMPLATE = "netspo"
 
 
-def voila_executable() -> str:
-    """The ``voila`` next to this Python (the project's venv), else the one on PATH."""
-    return shutil.which("voila", path=str(Path(sys.executable).parent)) or "voila"
+def run_voila(argv: list[str]) -> None:
+    """Voila with the workbench's template on its search path (``python -m netspo_lib.serve``):
+    the path travels with the command, so every way of starting the server gets it."""
+    paths = [str(JUPYTER_DATA_DIR), *filter(None, os.environ.get("JUPYTER_PATH", "").split(os.pathsep))]
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(dict.fromkeys(paths))
+    from voila.app import main
+
+    sys.argv = ["voila", *argv]
+    main()
 
 
 def kernel_idle_seconds() -> int:
@@ -50,8 +58,11 @@ def preheat_options() -> list[str]:
 
 def voila_command(host: str = "127.0.0.1", port: int = 8866) -> list[str]:
     return [
-        voila_executable(),
+        sys.executable,
+        "-m",
+        "netspo_lib.serve",
         str(DASHBOARDS_DIR),
+        f"--template={TEMPLATE}",
         "--no-browser",
         f"--port={port}",
         f"--Voila.ip={host}",
@@ -75,3 +86,7 @@ def voila_command(host: str = "127.0.0.1", port: int = 8866) -> list[str]:
 
 def landing_url(host: str = "127.0.0.1", port: int = 8866) -> str:
     return f"http://{host}:{port}{LANDING_PATH}"
+
+
+if __name__ == "__main__":
+    run_voila(sys.argv[1:])

@@ -185,3 +185,31 @@ def test_the_server_runs_kernels_over_unix_sockets_without_tracebacks_or_sources
     assert "--show_tracebacks=False" in command and "--strip_sources=True" in command
     assert "--Voila.identity_provider_class=netspo_lib.web.auth.NetspoIdentityProvider" in command
     assert "--port=8899" in command
+
+
+def test_the_server_pages_use_the_workbench_template_that_keeps_charts_updating() -> None:
+    """``--template=netspo`` is found by Voila through the launcher's JUPYTER_PATH and is
+    Voila's «lab» page with anywidget's 2-second wait for a chart's code lifted (a chart
+    that loaded slower never drew a later change; tests/e2e reproduces it)."""
+    import os
+
+    from voila.paths import collect_template_paths
+
+    from netspo_lib.serve import JUPYTER_DATA_DIR, TEMPLATE, voila_command
+
+    command = voila_command(port=8899)
+    assert command[1:3] == ["-m", "netspo_lib.serve"] and f"--template={TEMPLATE}" in command
+    paths = collect_template_paths(
+        ["voila", "nbconvert"], TEMPLATE, root_dirs=[str(JUPYTER_DATA_DIR), *jupyter_roots()]
+    )
+    ours = os.path.join(str(JUPYTER_DATA_DIR), "voila", "templates", TEMPLATE)
+    assert paths[0] == ours and any(p.endswith(os.path.join("voila", "templates", "lab")) for p in paths)
+    page = (JUPYTER_DATA_DIR / "voila" / "templates" / TEMPLATE / "index.html.j2").read_text()
+    assert "extends 'voila/templates/lab/index.html.j2'" in page
+    assert "ms === 2000 ? 120000 : ms" in page
+
+
+def jupyter_roots() -> list[str]:
+    from jupyter_core.paths import jupyter_path
+
+    return jupyter_path()
