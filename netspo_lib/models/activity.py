@@ -25,4 +25,7 @@ class ActivityEvent(Base):
     __table_args__ = (
         sa.Index("ix_activity_events_account_at", "account_id", "at"),
         sa.Index("ix_activity_events_at", "at"),
+        # The activity dashboard and report read a period's logins (or views and actions)
+        # and their accounts from this index alone.
+        sa.Index("ix_activity_events_kind_at", "kind", "at", "account_id"),
     )

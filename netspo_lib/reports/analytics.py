@@ -1004,37 +1004,95 @@ def logins_over_time(
 
     Columns: bucket (date), role (value), role_label (Russian), logins, users (accounts
     that logged in)."""
+    # The counting per role is shared with the activity report (the reason is told there).
+    from netspo_lib.reports.activity import RoleAccounts, id_array, id_list
+
     freq = choose(freq, LOGIN_FREQUENCIES, "периодичности")
     action = Action.DASHBOARD_ACTIVITY
     rg, ev = m.RoleGrant, m.ActivityEvent
-    roles = sa.select(rg.account_id, rg.role).where(
-        rg.college_id == actor.college_id, rg.revoked_at.is_(None)
-    )
+    grants = [rg.college_id == actor.college_id, rg.revoked_at.is_(None)]
     if not allowed(session, actor, action, Resource(college_id=actor.college_id)):
         groups = readable_groups(session, actor, None, action)
         pupils = sa.select(m.Student.id).where(m.Student.group_id.in_(groups))
-        roles = roles.where(rg.role.in_(FAMILY), rg.student_id.in_(pupils))
+        grants += [rg.role.in_(FAMILY), rg.student_id.in_(pupils)]
     else:
         require(session, actor, action, Resource(college_id=actor.college_id, description="колледж"))
-    grants = roles.distinct().subquery("grants")
+    if not summaries.enabled():
+        return _logins_plain(session, grants, start, end, freq)
+    roles = RoleAccounts(session, *grants)
+    buckets = _login_buckets(start, end, freq) if roles.roles else []
+    rows = []
+    # A subquery per bucket reads the bucket's logins from ix_activity_events_kind_at in
+    # order (a GROUP BY on the day would sort the period's logins first: 5 ms against 17).
+    for first in range(0, len(buckets), _BUCKETS_PER_STATEMENT):
+        chunk = buckets[first : first + _BUCKETS_PER_STATEMENT]
+        logged_in = [
+            sa.select(id_list(ev.account_id))
+            .where(ev.kind == ActivityKind.LOGIN, ev.at >= since, ev.at < until)
+            .scalar_subquery()
+            for _, since, until in chunk
+        ]
+        for (day, _, _), text in zip(chunk, session.execute(sa.select(*logged_in)).one(), strict=True):
+            if text is None:
+                continue
+            logins = roles.per_account(id_array(text))
+            for role in roles.roles:
+                of_role = roles.of(role, logins)
+                users = int(np.count_nonzero(of_role))
+                if users:
+                    rows.append([day, role.value, role.label, int(of_role.sum()), users])
+    return pd.DataFrame(rows, columns=["bucket", "role", "role_label", "logins", "users"])
+
+
+def _logins_plain(
+    session: Session, grants: list[sa.ColumnElement[bool]], start: date, end: date, freq: str
+) -> pd.DataFrame:
+    """:func:`logins_over_time` straightforwardly: every login joined to the grants of its
+    account, grouped per bucket and role in SQL (under ``summaries.bypass()``: the answer the
+    tests and the benchmarks' DuckDB reference compare with)."""
+    rg, ev = m.RoleGrant, m.ActivityEvent
+    roles = sa.select(rg.account_id, rg.role).where(*grants).distinct().subquery("grants")
     since, until = datetime.combine(start, time.min), datetime.combine(end + timedelta(days=1), time.min)
     bucket = _bucket(session, ev.at, freq).label("bucket")
     query = (
-        sa.select(
-            bucket,
-            grants.c.role,
-            sa.func.count().label("logins"),
-            sa.func.count(sa.distinct(ev.account_id)).label("users"),
-        )
-        .join(grants, grants.c.account_id == ev.account_id)
+        sa.select(bucket, roles.c.role, sa.func.count(), sa.func.count(sa.distinct(ev.account_id)))
+        .join(roles, roles.c.account_id == ev.account_id)
         .where(ev.kind == ActivityKind.LOGIN, ev.at >= since, ev.at < until)
-        .group_by(bucket, grants.c.role)
-        .order_by(bucket, grants.c.role)
+        .group_by(bucket, roles.c.role)
+        .order_by(bucket, roles.c.role)
     )
     rows = [
         [_as_date(b), Role(r).value, Role(r).label, int(n), int(u)] for b, r, n, u in session.execute(query)
     ]
     return pd.DataFrame(rows, columns=["bucket", "role", "role_label", "logins", "users"])
+
+
+# Buckets per statement of :func:`logins_over_time` (a column each): a year by day takes two.
+_BUCKETS_PER_STATEMENT = 200
+
+
+def _login_buckets(start: date, end: date, freq: str) -> list[tuple[date, datetime, datetime]]:
+    """The days, ISO weeks (from Monday) or months that meet start…end, as :func:`_bucket`
+    names them: (first day, from, until), the moments clipped to the period."""
+    since, until = datetime.combine(start, time.min), datetime.combine(end + timedelta(days=1), time.min)
+    if freq == "week":
+        day = start - timedelta(days=start.weekday())
+    elif freq == "month":
+        day = start.replace(day=1)
+    else:
+        day = start
+    buckets = []
+    while day <= end:
+        if freq == "week":
+            following = day + timedelta(days=7)
+        elif freq == "month":
+            following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+        else:
+            following = day + timedelta(days=1)
+        lower, upper = datetime.combine(day, time.min), datetime.combine(following, time.min)
+        buckets.append((day, max(since, lower), min(until, upper)))
+        day = following
+    return buckets
 
 
 def last_activity_day(session: Session, actor: Actor) -> date | None:
