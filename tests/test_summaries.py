@@ -355,3 +355,150 @@ def test_date_ranges_read_from_months_and_days_equal_the_journal(demo_college, m
             pd.testing.assert_frame_equal(fast, plain)
             found += len(fast) > 0
         assert found >= len(ranges) - 2  # the comparisons are of real answers
+
+
+class _PlainAttendance:
+    """:func:`analytics.attendance_by` computed the plain way from the journal's rows in
+    Python: the units' enrolled students, hours by reason, lateness and full days (days on
+    which a student missed every lesson the student had) per unit, sorted as documented."""
+
+    def __init__(self, session) -> None:  # type: ignore[no-untyped-def]
+        from netspo_lib.models.people import full_name
+
+        st, g = m.Student, m.Group
+        self.groups = {
+            gid: (name, dept, course, f"{code} {sname}", spec, dname)
+            for gid, name, dept, course, spec, code, sname, dname in session.execute(
+                sa.select(g.id, g.name, g.department_id, g.course, g.specialty_id, m.Specialty.code,
+                          m.Specialty.name, m.Department.name)
+                .join(m.Specialty, m.Specialty.id == g.specialty_id)
+                .join(m.Department, m.Department.id == g.department_id)
+            )
+        }  # fmt: skip
+        self.students = [
+            (sid, gid, status, left, full_name(last, first, middle))
+            for sid, gid, status, left, last, first, middle in session.execute(
+                sa.select(st.id, st.group_id, st.status, st.left_on, m.Person.last_name, m.Person.first_name,
+                          m.Person.middle_name)
+                .join(m.Person, m.Person.id == st.person_id)
+                .order_by(st.id)
+            )
+        ]  # fmt: skip
+        members = set(session.execute(sa.select(m.SubgroupMember.subgroup_id, m.SubgroupMember.student_id)))
+        lessons = session.execute(
+            sa.select(m.Lesson.id, m.Lesson.group_id, m.Lesson.lesson_date, m.Lesson.subgroup_id)
+        ).all()
+        self.lesson_day = {lid: (gid, day) for lid, gid, day, _sub in lessons}
+        day_lessons: dict = {}
+        for _lid, gid, day, sub in lessons:
+            day_lessons.setdefault((gid, day), []).append(sub)
+        self.rows = session.execute(
+            sa.select(m.Attendance.student_id, m.Attendance.lesson_id, m.Attendance.code, m.Attendance.hours)
+        ).all()
+        self.had = {
+            (gid, day, sid): sum(1 for sub in day_lessons[(gid, day)] if sub is None or (sub, sid) in members)
+            for sid, lid, _code, _hours in self.rows
+            for gid, day in [self.lesson_day[lid]]
+        }
+
+    def unit(self, by: str, group_id: int) -> tuple:
+        name, dept, course, spec_label, spec, dept_name = self.groups[group_id]
+        return {
+            "group": (group_id, name),
+            "department": (dept, dept_name),
+            "specialty": (spec, spec_label),
+            "course": (course, f"{course} курс"),
+        }[by]
+
+    def frame(self, groups, start, end, by, sort, limit):  # type: ignore[no-untyped-def]
+        from netspo_lib.enums import StudentStatus
+        from netspo_lib.reports.analytics import ATTENDANCE_COLUMNS
+
+        units: dict = {}  # key -> [label, (group,) students]
+        for sid, gid, status, left, name in self.students:
+            if gid not in groups or status == StudentStatus.GRADUATED or (start and left and left < start):
+                continue
+            if by == "student":
+                units[sid] = [name, self.groups[gid][0], 1]
+            else:
+                key, label = self.unit(by, gid)
+                units.setdefault(key, [label, 0])[-1] += 1
+        sums: dict = {}
+        missed_on: dict = {}  # (group, day, student) -> rows missed
+        for sid, lid, code, hours in self.rows:
+            gid, day = self.lesson_day[lid]
+            if gid not in groups or (start and day < start) or (end and day > end):
+                continue
+            s = sums.setdefault(sid if by == "student" else self.unit(by, gid)[0], [0, 0, 0, 0, 0, 0])
+            missed = code in (AttendanceCode.EXCUSED, AttendanceCode.SICK, AttendanceCode.UNEXCUSED)
+            s[0] += hours if missed else 0
+            s[1] += hours if code in (AttendanceCode.EXCUSED, AttendanceCode.SICK) else 0
+            s[2] += hours if code == AttendanceCode.SICK else 0
+            s[3] += hours if code == AttendanceCode.UNEXCUSED else 0
+            s[4] += code == AttendanceCode.LATE
+            missed_on[(gid, day, sid)] = missed_on.get((gid, day, sid), 0) + missed
+        for (gid, day, sid), missed in missed_on.items():
+            had = self.had[(gid, day, sid)]
+            if had > 0 and missed >= had:
+                sums[sid if by == "student" else self.unit(by, gid)[0]][5] += 1
+        rows = []
+        for key, unit in units.items():
+            summed = sums.get(key, [0] * 6)
+            rows.append([key, *unit[:-1], *summed, unit[-1], summed[3] / unit[-1]])
+        columns = ["key", "label", *(["group"] if by == "student" else []), *ATTENDANCE_COLUMNS]
+        at = columns.index(sort)
+        rows.sort(key=(lambda r: (r[1], r[0])) if sort == "label" else (lambda r: (-r[at], r[1])))
+        frame = pd.DataFrame(rows, columns=columns)
+        return frame if limit is None else frame.head(limit)
+
+
+def test_attendance_by_equals_the_plain_computation(demo_college) -> None:  # type: ignore[no-untyped-def]
+    """Issue 8: the consolidated attendance is assembled in Python, not pandas: every unit,
+    sort, limit and range answers as the plain computation from the journal's rows, from
+    the summaries and from the journal."""
+    import contextlib
+
+    from sqlalchemy.orm import Session
+
+    from netspo_lib.access import load_actor
+    from netspo_lib.reports import analytics as an
+
+    _backend, engine, _built = demo_college
+    with Session(engine) as session:
+        actor = load_actor(session, "zamdir")
+        plain = _PlainAttendance(session)
+        groups = session.scalars(sa.select(m.Group.id).order_by(m.Group.id)).all()
+        periods = session.scalars(sa.select(m.Lesson.period_id).distinct().order_by(m.Lesson.period_id)).all()
+        last = periods[-1]
+        year = session.scalar(sa.select(m.StudyPeriod.academic_year_id).where(m.StudyPeriod.id == last))
+        department = session.scalar(sa.select(m.Department.id).order_by(m.Department.id))
+        scopes = [
+            ({}, groups),
+            ({"period_id": periods[0]}, groups),
+            ({"academic_year_id": year}, groups),
+            ({"period_id": last, "group_id": groups[0]}, [groups[0]]),
+            (
+                {"period_id": last, "department_id": department},
+                session.scalars(sa.select(m.Group.id).where(m.Group.department_id == department)).all(),
+            ),
+        ]
+        orders = [("unexcused_hours", None), ("label", None), ("full_days", 3), ("students", None),
+                  ("unexcused_per_student", 2), ("late", None)]  # fmt: skip
+        checked = 0
+        for scope, scoped in scopes:
+            start, end = None, None
+            if "period_id" in scope:
+                period = session.get(m.StudyPeriod, scope["period_id"])
+                start, end = period.starts_on, period.ends_on
+            elif "academic_year_id" in scope:
+                ay = session.get(m.AcademicYear, year)
+                start, end = ay.starts_on, ay.ends_on
+            for by in ("department", "specialty", "course", "group", "student"):
+                for sort, limit in orders:
+                    want = plain.frame(set(scoped), start, end, by, sort, limit)
+                    for bypass in (False, True):
+                        with summaries.bypass() if bypass else contextlib.nullcontext():
+                            got = an.attendance_by(session, actor, by=by, sort=sort, limit=limit, **scope)
+                        pd.testing.assert_frame_equal(got, want)
+                    checked += int(want["missed_hours"].sum() > 0)
+        assert checked > 100  # the comparisons are of real answers

@@ -935,61 +935,101 @@ def attendance_by(
     columns = head + list(ATTENDANCE_COLUMNS)
     if not groups:
         return pd.DataFrame(columns=columns)
+    units = session.execute(_attendance_units(by, groups, start)).all()
+    if not units:
+        return pd.DataFrame(columns=columns)
+    hours = _attendance_hours(session, by, groups, start, end)
+    # The frame is assembled and sorted in Python: the units are a few thousand rows at
+    # most (the college's students), and pandas' merge, casts and sort cost a drill-down
+    # more than its queries.
+    rows = []
+    for unit in units:
+        if by == "student":
+            key, last, first, middle, group = unit
+            head_values: tuple[Any, ...] = (key, full_name(last, first, middle), group)
+            students = 1
+        elif by == "course":
+            key, students = unit
+            head_values = (key, f"{int(key)} курс")
+        else:
+            key, label, students = unit
+            head_values = (key, label)
+        summed = hours.get(key, _NO_HOURS)
+        per_student = summed[3] / students if students > 0 else float("nan")
+        rows.append((*head_values, *summed, students, per_student))
+    if sort == "label":
+        rows.sort(key=lambda r: (r[1], r[0]))
+    else:
+        # Descending by the column, then by name, ties in the units' order: as pandas'
+        # (stable) ``sort_values`` did (a unit has students, so no value is NaN).
+        at = columns.index(sort)
+        rows.sort(key=lambda r: (-r[at], r[1]))
+    frame = pd.DataFrame(rows, columns=columns)
+    if top is not None:
+        frame = frame.head(top)
+    return frame
+
+
+# The six summed columns of :data:`ATTENDANCE_COLUMNS` of a unit without any absence.
+_NO_HOURS = (0, 0, 0, 0, 0, 0)
+
+
+def _attendance_units(by: str, groups: list[int], start: date | None) -> sa.Select:
+    """The units of :func:`attendance_by` with their students (enrolled: still there when
+    the dates begin): per student its id, name parts and group, in id order; per other
+    unit its key[, label] and the count of students."""
     st = m.Student
-    # Students of the unit: enrolled (still there when the dates begin).
     present = [st.group_id.in_(groups), st.status != StudentStatus.GRADUATED]
     if start is not None:
         present.append(sa.or_(st.left_on.is_(None), st.left_on >= start))
-    unit = _unit(by, st.group_id, st.id)
     if by == "student":  # one row per student: no grouping
-        students_q = _apply(sa.select(*unit.columns, sa.literal(1).label("students")).select_from(st), unit)
-        students_q = students_q.order_by(st.id)
-    else:
-        students_q = _apply(sa.select(*unit.columns, sa.func.count().label("students")).select_from(st), unit)
-        students_q = students_q.group_by(*unit.columns)
-    found = session.execute(students_q.where(*present))
-    students = pd.DataFrame([tuple(r) for r in found], columns=list(found.keys()))
-    if students.empty:
-        return pd.DataFrame(columns=columns)
-    keys = ["key"] if by != "college" else []
-    # Sums per group (or per student) first, from the per group × student sums of the
-    # dates (netspo_lib.summaries: whole months from the month rows, the edges from the
-    # student days): hours by reason and full days missed; the names of the unit are
-    # joined to those few hundred rows, not to every absence.
-    summed = list(ATTENDANCE_COLUMNS)[:6]
-    base_name = "student_id" if by == "student" else "group_id"
-    student_sums = att.student_sums(groups, start, end, by=[base_name], columns=att.HOUR_SOURCES)
-    base = student_sums.c[base_name]
-    totals = [*att.hour_sums(student_sums), att.full_days_of(student_sums)]
-    sums = sa.select(base.label("base"), *totals).group_by(base).subquery("sums")
-    if by == "student":
-        # The students' names are in ``students`` already: the sums per student only.
-        hours_q = sa.select(
-            sums.c.base.label("key"), *[sa.cast(sums.c[c], sa.BigInteger).label(c) for c in summed]
+        p, g = m.Person, m.Group
+        return (
+            sa.select(st.id, p.last_name, p.first_name, p.middle_name, g.name)
+            .join(p, p.id == st.person_id)
+            .join(g, g.id == st.group_id)
+            .where(*present)
+            .order_by(st.id)
         )
+    unit = _unit(by, st.group_id, st.id)
+    query = _apply(sa.select(*unit.columns, sa.func.count().label("students")).select_from(st), unit)
+    return query.where(*present).group_by(*unit.columns)
+
+
+def _attendance_hours(
+    session: Session, by: str, groups: list[int], start: date | None, end: date | None
+) -> dict[Any, tuple[int, int, int, int, int, int]]:
+    """Unit key -> the six summed columns of :data:`ATTENDANCE_COLUMNS` (missed, excused,
+    sick, unexcused hours, lateness, full days missed) of the units with an absence.
+
+    Summed per student (or per group, then per unit) from the per group × student sums of
+    the dates (netspo_lib.summaries: whole months from the month rows, the edges from the
+    student days); the reasons' totals are added up here, in whole numbers."""
+    base_name = "student_id" if by == "student" else "group_id"
+    sums = att.student_sums(groups, start, end, by=[base_name], columns=att.HOUR_SOURCES)
+    parts = [sums.c[c] for c in (*att.HOUR_SOURCES, "full_days")]
+    if by == "student":
+        query = sa.select(sums.c.student_id, *parts)
     else:
-        lesson_unit = _unit(by, sums.c.base, sums.c.base)
-        hours_q = _apply(
-            sa.select(
-                *lesson_unit.columns,
-                *[sa.cast(sa.func.sum(sums.c[c]), sa.BigInteger).label(c) for c in summed],
-            ).select_from(sums),
+        # The names of the unit are joined to the few hundred group rows, not to every
+        # absence.
+        lesson_unit = _unit(by, sums.c.group_id, sums.c.group_id)
+        query = _apply(
+            sa.select(lesson_unit.columns[0], *[sa.func.sum(c) for c in parts]).select_from(sums),
             lesson_unit,
         ).group_by(*lesson_unit.columns)
-    got = session.execute(hours_q)
-    hours = pd.DataFrame([tuple(r) for r in got], columns=list(got.keys()))
-    frame = students.merge(hours[["key", *summed]], on=keys, how="left")
-    for c in [*list(ATTENDANCE_COLUMNS)[:6], "students"]:
-        frame[c] = frame[c].infer_objects().fillna(0).astype("int64")
-    frame["unexcused_per_student"] = frame["unexcused_hours"] / frame["students"].where(frame["students"] > 0)
-    frame = _labels(frame, by)
-    if sort == "label":
-        frame = frame.sort_values(["label", "key"], ignore_index=True)
-    else:
-        frame = frame.sort_values([sort, "label"], ascending=[False, True], ignore_index=True)
-    if top is not None:
-        frame = frame.head(top)
-    return frame[columns]
+    out = {}
+    for key, excused, sick, unexcused, late, full_days in session.execute(query):
+        excused, sick, unexcused = int(excused or 0), int(sick or 0), int(unexcused or 0)
+        out[key] = (
+            excused + sick + unexcused,
+            excused + sick,
+            sick,
+            unexcused,
+            int(late or 0),
+            int(full_days or 0),
+        )
+    return out
 
 
 # --------------------------------------------------------------------------- activity
