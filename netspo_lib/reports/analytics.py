@@ -586,12 +586,26 @@ def performance_by(
         return pd.DataFrame(columns=columns)
     rows = _performance_rows(session, groups, [period.id], by, with_period=False)
     rows = [r for r in rows if r.get("students") or any(r.get(f"n_{x}") for x in RESULTS)]
-    frame = pd.DataFrame(_with_metrics(rows))
-    if frame.empty:
+    if not rows:
         return pd.DataFrame(columns=columns)
-    frame = _labels(frame, by)
+    frame = pd.DataFrame(_labelled(_with_metrics(rows), by), columns=columns)
     sort = ["group", "label"] if by == "student" else (["key"] if by == "course" else ["label"])
-    return frame[columns].sort_values(sort, ignore_index=True)
+    return frame.sort_values(sort, ignore_index=True)
+
+
+def _labelled(rows: list[dict[str, Any]], by: str) -> list[dict[str, Any]]:
+    """The ``key`` and ``label`` of :func:`_labels` set in the rows before the frame is built
+    (inserting and dropping a frame's columns cost a drill-down more than building it)."""
+    if by == "college":
+        for row in rows:
+            row["key"], row["label"] = 0, "Все группы"
+    elif by == "course":
+        for row in rows:
+            row["label"] = f"{int(row['key'])} курс"
+    elif by == "student":
+        for row in rows:
+            row["label"] = full_name(row.pop("last_name"), row.pop("first_name"), row.pop("middle_name"))
+    return rows
 
 
 def performance_trend(
@@ -624,34 +638,40 @@ def performance_trend(
     columns = head + _performance_columns(by)
     if not groups:
         return pd.DataFrame(columns=columns)
-    frame = pd.DataFrame(_with_metrics(_performance_rows(session, groups, None, by, with_period=True)))
-    if frame.empty:
+    rows = _labelled(_with_metrics(_performance_rows(session, groups, None, by, with_period=True)), by)
+    if not rows:
         return pd.DataFrame(columns=columns)
-    frame = _labels(frame, by)
     per, year = m.StudyPeriod, m.AcademicYear
-    periods = pd.DataFrame(
-        [
-            dict(r._mapping)
-            for r in session.execute(
-                sa.select(
-                    per.id.label("period_id"),
-                    year.name.label("academic_year"),
-                    per.name.label("period"),
-                    year.starts_on.label("year_start"),
-                    per.starts_on,
-                    per.number,
-                )
-                .join(year, year.id == per.academic_year_id)
-                .where(year.college_id == actor.college_id)
-            )
-        ]
-    )
-    periods["title"] = periods["academic_year"] + ", " + periods["period"]
-    # The year's own grade («Учебный год», number 0) after its semesters.
-    periods["order"] = periods["number"].where(periods["number"] > 0, 99)
-    frame = frame.merge(periods, on="period_id")
-    frame = frame.sort_values(["year_start", "order", "starts_on", "label"], ignore_index=True)
-    return frame[columns]
+    periods = {
+        period_id: (academic_year, name, year_start, number, starts_on)
+        for period_id, academic_year, name, year_start, starts_on, number in session.execute(
+            sa.select(per.id, year.name, per.name, year.starts_on, per.starts_on, per.number)
+            .join(year, year.id == per.academic_year_id)
+            .where(year.college_id == actor.college_id)
+        )
+    }
+    # The periods' names joined and the rows put in time order in Python, as merging with a
+    # frame of the periods and sorting did (a stable sort; a few dozen rows, where pandas'
+    # merge and sort cost a drill-down several milliseconds).
+    kept: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+    dropped: list[dict[str, Any]] = []
+    for row in rows:
+        found = periods.get(row["period_id"])
+        if found is None:  # not a period of the college: the inner merge left it out
+            row["academic_year"] = row["period"] = row["title"] = None
+            dropped.append(row)
+            continue
+        academic_year, name, year_start, number, starts_on = found
+        row["academic_year"], row["period"], row["title"] = academic_year, name, f"{academic_year}, {name}"
+        label = row["label"]
+        # The year's own grade («Учебный год», number 0) after its semesters.
+        order = (year_start, number if number > 0 else 99, starts_on, label is None, label or "")
+        kept.append((order, row))
+    kept.sort(key=lambda item: item[0])
+    # The left-out rows are at the end of the frame only so that each column's type is
+    # inferred from the same values as before the merge.
+    frame = pd.DataFrame([row for _, row in kept] + dropped, columns=columns)
+    return frame.iloc[: len(kept)] if dropped else frame
 
 
 def discipline_matrix(
@@ -706,9 +726,18 @@ def discipline_matrix(
         **{name: np.array(values, dtype=object) for name, values in zip(columns[1:4], keys[1:], strict=True)},
         **{f"n_{r}": np.array(values, dtype=np.int64) for r, values in zip(RESULTS, counts, strict=True)},
         "n": np.array([x.n for x in metrics], dtype=np.int64),
-        **{name: [getattr(x, name) for x in metrics] for name in metric_columns[1:]},
+        **{name: _floats([getattr(x, name) for x in metrics]) for name in metric_columns[1:]},
     }
     return pd.DataFrame(data, columns=columns)
+
+
+def _floats(values: list[float | None]) -> np.ndarray | list[float | None]:
+    """A metric's values (floats, None where undefined) as the float column pandas would
+    infer from them, NaN for None, built directly (pandas' inference cost a heat map's frame
+    a third of its time); a column without any value is left to pandas (objects)."""
+    if all(v is None for v in values):
+        return values
+    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
 
 
 @lru_cache(maxsize=8)
@@ -773,9 +802,25 @@ def matrix_pivot(frame: pd.DataFrame, metric: str = "quality_pct") -> pd.DataFra
     metric = choose(metric, MATRIX_METRICS, "показателя")
     if frame.empty:
         return pd.DataFrame()
-    data = frame.assign(column=frame["index"] + " " + frame["discipline"])
-    table = data.pivot_table(index="group", columns="column", values=metric, aggfunc="first", dropna=False)
-    return table.sort_index().reindex(sorted(table.columns), axis=1)
+    names = frame["index"] + " " + frame["discipline"]
+    values = frame[metric]
+    if values.dtype != np.float64 or frame["group"].isna().any() or names.isna().any():
+        data = frame.assign(column=names)
+        table = data.pivot_table(
+            index="group", columns="column", values=metric, aggfunc="first", dropna=False
+        )
+        return table.sort_index().reindex(sorted(table.columns), axis=1)
+    # The same table filled directly (pandas' pivot cost a heat map 3–10 ms): every group and
+    # column sorted, in a cell the first value that is not NaN (``aggfunc="first"``).
+    groups, columns = frame["group"].tolist(), names.tolist()
+    rows, cols = sorted(set(groups)), sorted(set(columns))
+    row_at, col_at = {g: i for i, g in enumerate(rows)}, {c: j for j, c in enumerate(cols)}
+    grid = np.full((len(rows), len(cols)), np.nan)
+    for group, column, value in zip(groups, columns, values.tolist(), strict=True):
+        i, j = row_at[group], col_at[column]
+        if value == value and grid[i, j] != grid[i, j]:  # a value, in a cell still empty (NaN)
+            grid[i, j] = value
+    return pd.DataFrame(grid, index=pd.Index(rows, name="group"), columns=pd.Index(cols, name="column"))
 
 
 def student_detail(session: Session, actor: Actor, *, period_id: int, student_id: int) -> pd.DataFrame:

@@ -7,7 +7,10 @@ Every number comes from :mod:`netspo_lib.reports.analytics` (``DASHBOARD_ATTENDA
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+
 import ipywidgets as w
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -15,7 +18,7 @@ from netspo_lib.access import Action, Actor
 from netspo_lib.enums import AttendanceCode
 from netspo_lib.reports import analytics as an
 from netspo_lib.ui.common import guarded, section, table_html
-from netspo_lib.ui.dashboards.base import COLOURS, DATE_FORMAT, Dashboard, figure, set_title, values
+from netspo_lib.ui.dashboards.base import COLOURS, DATE_FORMAT, Dashboard, figure, redraw, values
 from netspo_lib.ui.dashboards.filters import Filters
 
 # The stacked reasons of the hour charts (lateness is a count, exemption not a miss).
@@ -30,6 +33,12 @@ BY_CHOICES = [
     ("Студенты", "student"),
 ]
 TABLE = {"label": "Подразделение", "group": "Группа", **an.ATTENDANCE_COLUMNS}
+STUDENT_TABLE = {**TABLE, "label": "Студент"}
+
+
+def _headings(frame: pd.DataFrame, names: dict[str, str], without: str | None = None) -> dict[str, str]:
+    """Every column of ``frame`` but ``without``, under its Russian name (as ``rename``)."""
+    return {c: names.get(c, c) for c in frame.columns if c != without}
 
 
 def hours_by_reason(frame: pd.DataFrame) -> pd.DataFrame:
@@ -41,6 +50,33 @@ def hours_by_reason(frame: pd.DataFrame) -> pd.DataFrame:
         index="bucket", columns="code", values="hours", aggfunc="sum", fill_value=0
     )
     return table.reindex(columns=codes, fill_value=0).sort_index()
+
+
+def weeks_and_months(days: pd.DataFrame) -> dict[str, tuple[list[date], dict[str, list[int]]]]:
+    """The stacked bars of weeks (from their Monday) and months (from their first day) from
+    the daily rows of ``attendance_over_time``: ``freq`` → (the buckets in order, the hours
+    of each reason in :data:`STACKED` per bucket), what ``hours_by_reason(rebucket(days,
+    freq))`` gives, summed in one pass in Python (pandas' grouping and pivot of a few
+    hundred rows cost a click several milliseconds)."""
+    codes = [c.value for c in STACKED]
+    sums: dict[str, dict[date, dict[str, int]]] = {"week": {}, "month": {}}
+    if not days.empty:
+        for day, code, hours in zip(
+            days["bucket"].tolist(), days["code"].tolist(), days["hours"].tolist(), strict=True
+        ):
+            if code not in codes:
+                continue
+            if isinstance(day, datetime):  # a timestamp: its day, as pandas' dates are
+                day = day.date()
+            elif isinstance(day, str):
+                day = date.fromisoformat(day[:10])
+            for freq, start in (("week", day - timedelta(days=day.weekday())), ("month", day.replace(day=1))):
+                bucket = sums[freq].setdefault(start, dict.fromkeys(codes, 0))
+                bucket[code] += hours
+    return {
+        freq: (sorted(table), {c: [int(table[s][c]) for s in sorted(table)] for c in codes})
+        for freq, table in sums.items()
+    }
 
 
 class AttendanceDashboard(Dashboard):
@@ -133,19 +169,18 @@ class AttendanceDashboard(Dashboard):
         if not self.stale("time", inputs):
             return
 
-        def tables() -> dict[str, pd.DataFrame]:
-            days = self.call(an.attendance_over_time, freq="day", **self._filters())
-            return {freq: hours_by_reason(an.rebucket(days, freq)) for freq in ("week", "month")}
+        def tables() -> dict[str, tuple[list[date], dict[str, list[int]]]]:
+            return weeks_and_months(self.call(an.attendance_over_time, freq="day", **self._filters()))
 
         by_freq = self.memo.get(("time", inputs), tables)
         scope = self.filters.scope_title()
         for fig, freq, what in ((self.fig_weeks, "week", "неделям"), (self.fig_months, "month", "месяцам")):
-            table = by_freq[freq]
-            set_title(fig, f"Пропуски по {what}, ч — {scope}, {self._when()}")
-            with fig.batch_update():
-                for trace, code in zip(fig.data, STACKED, strict=True):
-                    trace.x = list(table.index)
-                    trace.y = [int(v) for v in table[code.value]]
+            starts, hours = by_freq[freq]
+            redraw(
+                fig,
+                [{"x": starts, "y": hours[code.value]} for code in STACKED],
+                title=f"Пропуски по {what}, ч — {scope}, {self._when()}",
+            )
         self.drawn("time", inputs)
 
     def _students(self) -> dict[str, pd.DataFrame]:
@@ -160,6 +195,7 @@ class AttendanceDashboard(Dashboard):
         )
         found = {
             "groups": groups,
+            "by_label": groups.sort_values(["label", "key"], ignore_index=True),
             "top": top,
             "full_days": by_days.head(TOP_STUDENTS)[["label", "group", "full_days", "missed_hours"]],
         }
@@ -175,22 +211,22 @@ class AttendanceDashboard(Dashboard):
             key = ("students", inputs, self.by.value == "student")
             found = self.memo.get(key, self._students)
             top_groups = found["groups"].head(TOP_GROUPS)
-            set_title(
-                self.fig_groups, f"Группы с наибольшим числом часов без уважительной причины, {self._when()}"
+            redraw(
+                self.fig_groups,
+                [{"x": values(top_groups["unexcused_hours"]), "y": values(top_groups["label"])}],
+                title=f"Группы с наибольшим числом часов без уважительной причины, {self._when()}",
             )
-            with self.fig_groups.batch_update():
-                self.fig_groups.data[0].x = values(top_groups["unexcused_hours"])
-                self.fig_groups.data[0].y = values(top_groups["label"])
             self.table_students.value = table_html(
-                found["top"].rename(columns={**TABLE, "label": "Студент"}), empty="Пропусков нет."
+                found["top"], columns=_headings(found["top"], STUDENT_TABLE), empty="Пропусков нет."
             )
             self.table_full_days.value = table_html(
-                found["full_days"].rename(columns={**TABLE, "label": "Студент"}),
+                found["full_days"],
+                columns=_headings(found["full_days"], STUDENT_TABLE),
                 empty="Полных дней пропусков нет.",
             )
             self.drawn("students", inputs)
             if self.by.value == "group":
-                self._show_units(found["groups"].sort_values(["label", "key"], ignore_index=True), inputs)
+                self._show_units(found["by_label"], inputs)
             elif self.by.value == "student":
                 self._show_units(found["students"], inputs)
         self.refresh_units()
@@ -209,12 +245,16 @@ class AttendanceDashboard(Dashboard):
     def _show_units(self, units: pd.DataFrame, inputs: tuple[int | None, ...]) -> None:
         per = units["students"].where(units["students"] > 0)
         level = dict((v, k) for k, v in BY_CHOICES)[self.by.value].lower()
-        set_title(self.fig_units, f"Пропущено часов на одного студента: {level}, {self._when()}")
-        with self.fig_units.batch_update():
-            for trace, column in zip(self.fig_units.data, ("excused_hours", "unexcused_hours"), strict=True):
-                trace.x = values(units["label"])
-                trace.y = values((units[column] / per).round(1))
-        shown = units.drop(columns=["key"])
-        shown["unexcused_per_student"] = shown["unexcused_per_student"].astype(float)
-        self.table_units.value = table_html(shown.rename(columns=TABLE))
+        labels = values(units["label"])
+        redraw(
+            self.fig_units,
+            [
+                {"x": labels, "y": values((units[c] / per).round(1))}
+                for c in ("excused_hours", "unexcused_hours")
+            ],
+            title=f"Пропущено часов на одного студента: {level}, {self._when()}",
+        )
+        if units["unexcused_per_student"].dtype != np.float64:  # e.g. decimals: shown as numbers
+            units = units.assign(unexcused_per_student=units["unexcused_per_student"].astype(float))
+        self.table_units.value = table_html(units, columns=_headings(units, TABLE, without="key"))
         self.drawn("units", (inputs, self.by.value))

@@ -72,6 +72,7 @@ class Filters(w.VBox):
         self.on_change = on_change
         self.all_periods = all_periods
         self._quiet = False
+        self._options: dict[tuple[Any, ...], list[tuple[str, Any]]] = {}
         self._rows = [
             _Group(int(r.group_id), str(r.group), int(r.department_id), str(r.department),
                    int(r.specialty_id), str(r.specialty), int(r.course))
@@ -118,24 +119,39 @@ class Filters(w.VBox):
 
     def _narrow_units(self) -> None:
         """Options from the choices' rows as plain tuples: a drill-down narrows several
-        times, and filtering two hundred tuples is far quicker than a DataFrame each time."""
+        times, and filtering two hundred tuples is far quicker than a DataFrame each time;
+        each level's options are worked out once per choice of the levels above it."""
+        _set_options(self.department, self._level_options("department", ()))
+        department = self.department.value
+        _set_options(self.specialty, self._level_options("specialty", (department,)))
+        specialty = self.specialty.value
+        _set_options(self.course, self._level_options("course", (department, specialty)))
+        course = self.course.value
+        _set_options(self.group, self._level_options("group", (department, specialty, course)))
+
+    def _level_options(self, level: str, above: tuple[int | None, ...]) -> list[tuple[str, Any]]:
+        """The options of ``level`` under the chosen department, specialty and course
+        (``above``, None for «Все»), from :attr:`_rows`; remembered per ``above``."""
+        key = (level, *above)
+        found = self._options.get(key)
+        if found is not None:
+            return found
         rows = self._rows
-        departments: dict[int, str] = {}
-        for r in rows:
-            departments.setdefault(r.department_id, r.department)
-        _set_options(self.department, sorted(((n, k) for k, n in departments.items()), key=_label))
-        if self.department.value is not None:
-            rows = [r for r in rows if r.department_id == self.department.value]
-        specialties: dict[int, str] = {}
-        for r in rows:
-            specialties.setdefault(r.specialty_id, r.specialty)
-        _set_options(self.specialty, sorted(((n, k) for k, n in specialties.items()), key=_label))
-        if self.specialty.value is not None:
-            rows = [r for r in rows if r.specialty_id == self.specialty.value]
-        _set_options(self.course, [(f"{c} курс", c) for c in sorted({r.course for r in rows})])
-        if self.course.value is not None:
-            rows = [r for r in rows if r.course == self.course.value]
-        _set_options(self.group, [(r.group, r.group_id) for r in rows])
+        for at, value in enumerate(above):
+            if value is not None:
+                field = ("department_id", "specialty_id", "course")[at]
+                rows = [r for r in rows if getattr(r, field) == value]
+        if level in ("department", "specialty"):
+            names: dict[int, str] = {}
+            for r in rows:
+                names.setdefault(getattr(r, f"{level}_id"), getattr(r, level))
+            found = sorted(((n, k) for k, n in names.items()), key=_label)
+        elif level == "course":
+            found = [(f"{c} курс", c) for c in sorted({r.course for r in rows})]
+        else:
+            found = [(r.group, r.group_id) for r in rows]
+        self._options[key] = found
+        return found
 
     def _changed(self, change: dict[str, Any]) -> None:
         if self._quiet:

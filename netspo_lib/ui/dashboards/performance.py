@@ -20,7 +20,7 @@ from netspo_lib.access import Action, Actor
 from netspo_lib.reports import analytics as an
 from netspo_lib.reports.risk import students_at_risk
 from netspo_lib.ui.common import explain, guarded, message_html, section, table_html
-from netspo_lib.ui.dashboards.base import Dashboard, card, figure, set_title, values
+from netspo_lib.ui.dashboards.base import Dashboard, card, figure, heat_grid, redraw, values
 from netspo_lib.ui.dashboards.filters import Filters
 
 # The bars of the drill-down chart: (column, Russian name, colour).
@@ -243,18 +243,15 @@ class PerformanceDashboard(Dashboard):
         self.units = units
         self.cards.value = _cards(total)
         level = dict((v, k) for k, v in BY_CHOICES)[self.by.value].lower()
-        set_title(
+        labels, keys = values(units["label"]), values(units["key"])
+        redraw(
             self.fig_units,
-            f"{self.filters.period.label}: {level} — {self.filters.scope_title()} (нажмите на столбец)",
+            [{"x": labels, "y": values(units[column]), "customdata": keys} for column, _, _ in UNIT_BARS],
+            title=f"{self.filters.period.label}: {level} — {self.filters.scope_title()} (нажмите на столбец)",
         )
-        with self.fig_units.batch_update():
-            for trace, (column, _, _) in zip(self.fig_units.data, UNIT_BARS, strict=True):
-                trace.x = values(units["label"])
-                trace.y = values(units[column])
-                trace.customdata = values(units["key"])
+        names = {**UNIT_TABLE, "group": "Группа"}
         columns = ["label", *(["group"] if "group" in units.columns else []), *list(UNIT_TABLE)[1:]]
-        shown = units[columns].rename(columns={**UNIT_TABLE, "group": "Группа"})
-        self.table_units.value = table_html(shown)
+        self.table_units.value = table_html(units, columns={c: names[c] for c in columns})
         self.drawn("units", inputs)
 
     def refresh_trend(self) -> None:
@@ -263,13 +260,12 @@ class PerformanceDashboard(Dashboard):
             return
         trend = self.ask(an.performance_trend, by="college", **self.filters.values())
         self.trend = trend
-        set_title(self.fig_trend, f"Динамика по периодам и учебным годам — {self.filters.scope_title()}")
-        with self.fig_trend.batch_update():
-            for trace, (column, _) in zip(self.fig_trend.data, TREND_LINES, strict=False):
-                trace.x = values(trend["title"])
-                trace.y = values(trend[column])
-            self.fig_trend.data[-1].x = values(trend["title"])
-            self.fig_trend.data[-1].y = values(trend["mean"])
+        titles = values(trend["title"])
+        redraw(
+            self.fig_trend,
+            [{"x": titles, "y": values(trend[column])} for column in [*(c for c, _ in TREND_LINES), "mean"]],
+            title=f"Динамика по периодам и учебным годам — {self.filters.scope_title()}",
+        )
         self.drawn("trend", inputs)
 
     def refresh_heatmap(self) -> None:
@@ -287,19 +283,20 @@ class PerformanceDashboard(Dashboard):
                 self.call(an.discipline_matrix, period_id=period_id, **filters), self.metric.value
             ),
         )
-        set_title(self.fig_heatmap, f"{self.metric.label}: группы × дисциплины, {self.filters.period.label}")
-        heat = self.fig_heatmap.data[0]
-        with self.fig_heatmap.batch_update():
-            heat.x = list(table.columns)
-            heat.y = list(table.index)
-            # An array (None for an empty cell: NaN is not JSON): plotly takes it whole, where
-            # a nested list is checked value by value (0.3 s for a college's groups).
-            heat.z = table.astype(object).where(table.notna(), None).to_numpy()
-            if self.metric.value == "mean":
-                heat.zmin, heat.zmax = 2, 5
-            else:
-                heat.zmin, heat.zmax = 0, 100
-            self.fig_heatmap.layout.height = max(360, 120 + 22 * len(table.index))
+        low, high = (2, 5) if self.metric.value == "mean" else (0, 100)
+        cells = {
+            "x": list(table.columns),
+            "y": list(table.index),
+            "z": heat_grid(table),
+            "zmin": low,
+            "zmax": high,
+        }
+        redraw(
+            self.fig_heatmap,
+            [cells],
+            title=f"{self.metric.label}: группы × дисциплины, {self.filters.period.label}",
+            layout={"height": max(360, 120 + 22 * len(table.index))},
+        )
         self.drawn("heatmap", inputs)
 
     def refresh_departments(self) -> None:
@@ -309,11 +306,12 @@ class PerformanceDashboard(Dashboard):
         # The same call as the units chart's at the college level: one query on opening.
         everything = dict.fromkeys(self.filters.values())
         departments = self.ask(an.performance_by, period_id=period_id, by="department", **everything)
-        set_title(self.fig_departments, f"Сравнение отделений, {self.filters.period.label}")
-        with self.fig_departments.batch_update():
-            for trace, (column, _, _) in zip(self.fig_departments.data, UNIT_BARS, strict=True):
-                trace.x = values(departments["label"])
-                trace.y = values(departments[column])
+        labels = values(departments["label"])
+        redraw(
+            self.fig_departments,
+            [{"x": labels, "y": values(departments[column])} for column, _, _ in UNIT_BARS],
+            title=f"Сравнение отделений, {self.filters.period.label}",
+        )
         self.drawn("departments", period_id)
 
     def refresh_risk(self) -> None:
