@@ -52,6 +52,27 @@ class Lesson(CreatedAtMixin, Base):
         sa.Index("ix_lessons_group_date_subgroup", "group_id", "lesson_date", "subgroup_id"),
         # Journal filling (issue 8): a period's lessons in teacher × group × discipline order.
         sa.Index("ix_lessons_period_keys", "period_id", "teacher_id", "group_id", "curriculum_item_id"),
+        # ... and its few lessons entered late (LATE_DAYS = 7) or without a topic, counted
+        # without reading every lesson. The conditions are those of reports.control's
+        # _late and _blank, word for word: SQLite uses a partial index only then.
+        sa.Index(
+            "ix_lessons_period_late",
+            "period_id",
+            "teacher_id",
+            "group_id",
+            "curriculum_item_id",
+            sqlite_where=sa.text("julianday(created_at) - julianday(lesson_date) >= 7"),
+            postgresql_where=sa.text("created_at >= lesson_date + interval '7 days'"),
+        ),
+        sa.Index(
+            "ix_lessons_period_no_topic",
+            "period_id",
+            "teacher_id",
+            "group_id",
+            "curriculum_item_id",
+            sqlite_where=sa.text("trim(coalesce(topic, '')) = ''"),
+            postgresql_where=sa.text("trim(coalesce(topic, '')) = ''"),
+        ),
     )
 
 
