@@ -513,33 +513,47 @@ class Bench:
         fast = Line(sec, "чтение файла 5 000 × 13 (calamine, как читает загрузка)", runs=self.args.runs)
         fast.cold_ms, fast.median_ms, _ = timed(lambda: read_raw(path, engine="calamine"), self.args.runs)
         self.add(fast)
-        copy_url = workloads.copy_sqlite(self.url, folder / "import.sqlite")
-        engine = db.make_engine(copy_url)
+        # A write of 5 000 students is one run of a second or two, which the machine's load
+        # moves by half: the median of three, each on a fresh copy of the college.
+        runs = 3
+        dry_ms, full_ms = [], []
+        engine = None
         try:
-            with db.session_factory(engine)() as s:
-                engineer = load_actor(s, "engineer")
-            dry = Line(sec, "загрузка 5 000 студентов: пробный прогон", runs=1)
-            started = time.perf_counter()
-            with db.session_factory(engine)() as s:
-                result = run_import(s, engineer, "students", path, commit=False)
-                s.rollback()
-            dry.cold_ms = dry.median_ms = (time.perf_counter() - started) * 1000
-            dry.extra["problems"] = len(result.problems)
-            limit_target(dry, 1.5 * read.median_ms, f"≤1.5×чтение ({1.5 * read.median_ms:,.0f} ms)")
+            for _ in range(runs):
+                if engine is not None:
+                    engine.dispose()
+                copy_url = workloads.copy_sqlite(self.url, folder / "import.sqlite")
+                engine = db.make_engine(copy_url)
+                with db.session_factory(engine)() as s:
+                    engineer = load_actor(s, "engineer")
+                started = time.perf_counter()
+                with db.session_factory(engine)() as s:
+                    dry_result = run_import(s, engineer, "students", path, commit=False)
+                    s.rollback()
+                dry_ms.append((time.perf_counter() - started) * 1000)
+                started = time.perf_counter()
+                with db.session_factory(engine)() as s:
+                    result = run_import(s, engineer, "students", path, commit=True)
+                    s.commit()
+                full_ms.append((time.perf_counter() - started) * 1000)
+            limit = 1.5 * read.median_ms
+            dry = Line(sec, "загрузка 5 000 студентов: пробный прогон", runs=runs)
+            dry.cold_ms, dry.median_ms = dry_ms[0], statistics.median(dry_ms)
+            dry.extra["problems"] = len(dry_result.problems)
+            limit_target(dry, limit, f"≤1.5×чтение ({limit:,.0f} ms)")
             self.add(dry)
-            full = Line(sec, "загрузка 5 000 студентов: с записью (--commit)", runs=1)
-            started = time.perf_counter()
-            with db.session_factory(engine)() as s:
-                result = run_import(s, engineer, "students", path, commit=True)
-                s.commit()
-            full.cold_ms = full.median_ms = (time.perf_counter() - started) * 1000
-            full.extra.update(committed=result.committed, problems=[str(p) for p in result.problems[:3]])
+            full = Line(sec, "загрузка 5 000 студентов: с записью (--commit)", runs=runs)
+            full.cold_ms, full.median_ms = full_ms[0], statistics.median(full_ms)
+            full.extra.update(
+                committed=result.committed, problems=[str(p) for p in result.problems[:3]], all_ms=full_ms
+            )
             if not result.committed:
                 full.note = f"не записано: {result.problems[:1]}"
-            limit_target(full, 1.5 * read.median_ms, f"≤1.5×чтение ({1.5 * read.median_ms:,.0f} ms)")
+            limit_target(full, limit, f"≤1.5×чтение ({limit:,.0f} ms)")
             self.add(full)
         finally:
-            engine.dispose()
+            if engine is not None:
+                engine.dispose()
             for p in folder.iterdir():
                 p.unlink()
             folder.rmdir()
