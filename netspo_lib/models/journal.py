@@ -16,6 +16,9 @@ from netspo_lib.enums import AttendanceCode, FinalResult, WorkKind
 
 from .base import Base, CreatedAtMixin, enum_type, fk
 
+# The journal-filling keys of a lesson: the indexes that read a period's lessons in order.
+PERIOD_KEYS = ("period_id", "teacher_id", "group_id", "curriculum_item_id")
+
 
 class Lesson(CreatedAtMixin, Base):
     """A lesson actually held and entered in the journal (topic, hours, homework).
@@ -51,25 +54,19 @@ class Lesson(CreatedAtMixin, Base):
         sa.Index("ix_lessons_date_group", "lesson_date", "group_id"),
         sa.Index("ix_lessons_group_date_subgroup", "group_id", "lesson_date", "subgroup_id"),
         # Journal filling (issue 8): a period's lessons in teacher × group × discipline order.
-        sa.Index("ix_lessons_period_keys", "period_id", "teacher_id", "group_id", "curriculum_item_id"),
+        sa.Index("ix_lessons_period_keys", *PERIOD_KEYS),
         # ... and its few lessons entered late (LATE_DAYS = 7) or without a topic, counted
         # without reading every lesson. The conditions are those of reports.control's
         # _late and _blank, word for word: SQLite uses a partial index only then.
         sa.Index(
             "ix_lessons_period_late",
-            "period_id",
-            "teacher_id",
-            "group_id",
-            "curriculum_item_id",
+            *PERIOD_KEYS,
             sqlite_where=sa.text("julianday(created_at) - julianday(lesson_date) >= 7"),
             postgresql_where=sa.text("created_at >= lesson_date + interval '7 days'"),
         ),
         sa.Index(
             "ix_lessons_period_no_topic",
-            "period_id",
-            "teacher_id",
-            "group_id",
-            "curriculum_item_id",
+            *PERIOD_KEYS,
             sqlite_where=sa.text("trim(coalesce(topic, '')) = ''"),
             postgresql_where=sa.text("trim(coalesce(topic, '')) = ''"),
         ),

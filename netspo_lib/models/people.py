@@ -7,6 +7,7 @@ R-4.7.f (portfolio).
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -140,6 +141,14 @@ class Student(CreatedAtMixin, Base):
         sa.UniqueConstraint("person_id"),
         sa.CheckConstraint("left_on IS NULL OR left_on >= enrolled_on", name="left_after_enrolled"),
     )
+
+
+def not_left_by(day: Any, student: Any = None) -> sa.ColumnElement[bool]:
+    """The student (``Student`` or an alias of it) had not left the group on ``day`` (a date,
+    a column or a bound parameter): ``left_on`` empty or later. "Enrolled when the period
+    ended" of the metrics and reports (R-6.2)."""
+    st = Student if student is None else student
+    return sa.or_(st.left_on.is_(None), st.left_on > day)
 
 
 class StudentStatusChange(Base):

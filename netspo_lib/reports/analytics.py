@@ -37,7 +37,7 @@ from netspo_lib.access import POLICY, Action, Actor, Reach, Resource, allowed, r
 from netspo_lib.enums import ActivityKind, AttendanceCode, FinalResult, Role, StudentStatus
 from netspo_lib.errors import NetspoError
 from netspo_lib.messaging import unanswered_questions
-from netspo_lib.models.people import full_name
+from netspo_lib.models.people import full_name, not_left_by
 from netspo_lib.reports import attendance as att
 from netspo_lib.reports.metrics import from_counts
 from netspo_lib.reports.performance import readable_groups
@@ -426,9 +426,7 @@ def _per_student(by_period: bool, few_groups: bool, packed: bool, summary: bool 
         .select_from(g)
         .join(st, st.id == g.c.student_id)
         .join(per, per.id == g.c.period_id)
-        .where(
-            *in_periods, st.group_id.in_(group_ids), sa.or_(st.left_on.is_(None), st.left_on > per.ends_on)
-        )
+        .where(*in_periods, st.group_id.in_(group_ids), not_left_by(per.ends_on, st))
     )
     return query.subquery("per_student")
 
@@ -773,7 +771,7 @@ def _matrix_query(packed: bool, summary: bool = False) -> sa.Select:
             .where(
                 fg.period_id == period_id,
                 st.group_id.in_(group_ids),
-                sa.or_(st.left_on.is_(None), st.left_on > ends_on),
+                not_left_by(ends_on, st),
             )
             .group_by(st.group_id, fg.curriculum_item_id)
             .subquery("cells")
@@ -1263,7 +1261,7 @@ def _missing_query() -> sa.Select:
         .join(st, st.group_id == taught.c.group_id)
         .where(
             st.enrolled_on <= ends_on,
-            sa.or_(st.left_on.is_(None), st.left_on > ends_on),
+            not_left_by(ends_on, st),
         )
         .group_by(taught.c.group_id, taught.c.curriculum_item_id)
         .subquery("cells")

@@ -21,6 +21,7 @@ from netspo_lib import clock, summaries
 from netspo_lib import models as m
 from netspo_lib.access import Action, Actor, Resource, allowed
 from netspo_lib.models.grade_summary import COUNT_COLUMNS
+from netspo_lib.models.people import not_left_by
 from netspo_lib.reports.performance import readable_groups
 
 ACTION = Action.DASHBOARD_CONTROL
@@ -61,7 +62,7 @@ def _teacher_name() -> sa.ColumnElement[str]:
 
 def _enrolled(ends_on: sa.ColumnElement[date]) -> sa.ColumnElement[bool]:
     """Students still in the group when the period ended."""
-    return sa.or_(m.Student.left_on.is_(None), m.Student.left_on > ends_on)
+    return not_left_by(ends_on)
 
 
 def _late(sqlite: bool) -> sa.ColumnElement[bool]:

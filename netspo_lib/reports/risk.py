@@ -27,7 +27,7 @@ from netspo_lib import models as m
 from netspo_lib import summaries
 from netspo_lib.access import Action, Actor
 from netspo_lib.enums import AttendanceCode, FinalResult
-from netspo_lib.models.people import full_name
+from netspo_lib.models.people import full_name, not_left_by
 from netspo_lib.models.summary import CODES
 from netspo_lib.reports.metrics import weighted_mean_mark
 from netspo_lib.reports.performance import readable_groups
@@ -122,7 +122,7 @@ def _counted() -> tuple[sa.ColumnElement[bool], ...]:
     ends_on = sa.select(sp.ends_on).where(sp.id == sa.bindparam("period_id")).scalar_subquery()
     return (
         st.group_id.in_(sa.bindparam("group_ids", expanding=True)),
-        sa.or_(st.left_on.is_(None), st.left_on > ends_on),
+        not_left_by(ends_on, st),
     )
 
 
