@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 from netspo_lib.db import PROJECT_DIR
@@ -14,6 +16,29 @@ LANDING_PATH = "/voila/render/index.ipynb"
 # Where Voila finds the workbench's page template «netspo» (voila/templates/netspo).
 JUPYTER_DATA_DIR = Path(__file__).resolve().parent / "web" / "jupyter_data"
 TEMPLATE = "netspo"
+# Lab extensions the pages never use, left out of every page: plotly's renderer of static
+# figures (4.8 MB of JavaScript; the pages draw FigureWidgets, whose code is the chart code
+# below) and the highlighting of code cells (pages show no code).
+UNUSED_EXTENSIONS = ("jupyterlab-plotly", "jupyterlab_pygments")
+
+
+def chart_code_path() -> str:
+    """Where the server hands out plotly's widget code (netspo_lib.web.auth), one address per
+    plotly release so that browsers may keep it for good."""
+    return f"/netspo/static/plotly-widget-{version('plotly')}.js"
+
+
+def chart_pages() -> list[str]:
+    """Notebook names (without .ipynb) of the pages that draw charts."""
+    from netspo_lib.ui.pages import PAGES
+
+    return [p.notebook.removesuffix(".ipynb") for p in PAGES if p.kind == "dashboard"]
+
+
+def template_resources() -> dict[str, object]:
+    """What the «netspo» template needs to know: the chart code and the pages that load it
+    while the server is still building the page (index.html.j2)."""
+    return {"netspo": {"chart_code": chart_code_path(), "chart_pages": chart_pages()}}
 
 
 def run_voila(argv: list[str]) -> None:
@@ -69,6 +94,8 @@ def voila_command(host: str = "127.0.0.1", port: int = 8866) -> list[str]:
         "--show_tracebacks=False",  # no Python traceback reaches a user
         "--strip_sources=True",  # pages never show their code
         "--theme=light",
+        f"--VoilaConfiguration.resources={json.dumps(template_resources())}",
+        *(f"--VoilaConfiguration.extension_denylist={name}" for name in UNUSED_EXTENSIONS),
         # Sign-in: every page, kernel and websocket needs an open session (netspo_lib.web.auth),
         # and each page's kernel learns who it serves from the session cookie.
         "--Voila.identity_provider_class=netspo_lib.web.auth.NetspoIdentityProvider",

@@ -209,6 +209,50 @@ def test_the_server_pages_use_the_workbench_template_that_keeps_charts_updating(
     assert "ms === 2000 ? 120000 : ms" in page
 
 
+def test_chart_pages_load_the_chart_code_from_the_head_and_skip_unused_extensions() -> None:
+    """The pages with charts start loading plotly's widget code from the page's head, at the
+    address the charts use and the server answers; no page loads plotly's renderer of static
+    figures (4.8 MB) or code highlighting, which the pages never use."""
+    from netspo_lib.serve import JUPYTER_DATA_DIR, TEMPLATE, chart_code_path, voila_command
+    from netspo_lib.ui.common import chart_code_url
+    from netspo_lib.ui.pages import PAGES
+
+    command = voila_command(port=8899)
+    option = next(a for a in command if a.startswith("--VoilaConfiguration.resources="))
+    resources = json.loads(option.split("=", 1)[1])
+    assert resources["netspo"]["chart_code"] == chart_code_path()
+    assert sorted(resources["netspo"]["chart_pages"]) == sorted(
+        p.notebook.removesuffix(".ipynb") for p in PAGES if p.kind == "dashboard"
+    )
+    assert "--VoilaConfiguration.extension_denylist=jupyterlab-plotly" in command
+    assert "--VoilaConfiguration.extension_denylist=jupyterlab_pygments" in command
+    page = (JUPYTER_DATA_DIR / "voila" / "templates" / TEMPLATE / "index.html.j2").read_text()
+    assert '<script type="module" async src="{{ netspo.chart_code }}">' in page
+    assert "resources.metadata.name in netspo.chart_pages" in page
+    import plotly
+
+    assert chart_code_path() == f"/netspo/static/plotly-widget-{plotly.__version__}.js"
+    env = {"SERVER_NAME": "college.example", "SERVER_PORT": "8866"}
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in env.items():
+            mp.setenv(key, value)
+        mp.delenv("NETSPO_PUBLIC_URL", raising=False)
+        assert chart_code_url() == "http://college.example:8866" + chart_code_path()
+
+
+def test_warming_up_the_charts_leaves_no_widget_for_the_page_to_send() -> None:
+    """A page's browser asks its kernel for every widget alive: the figure that warms up
+    plotly in a preheated kernel is closed, or its 5 MB of chart code would travel with
+    every page (0.7 s of the browser's time to run it again)."""
+    from ipywidgets.widgets.widget import _instances
+
+    from netspo_lib.ui.common import warm_up_charts
+
+    before = set(_instances)
+    warm_up_charts()
+    assert set(_instances) == before
+
+
 def jupyter_roots() -> list[str]:
     from jupyter_core.paths import jupyter_path
 

@@ -95,6 +95,4 @@ class WebSession(Base):
     expires_at: Mapped[datetime] = mapped_column(sa.DateTime)
     ended_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
 
-    __table_args__ = (
-        sa.CheckConstraint("expires_at > created_at", name="expires_after_created"),
-    )
+    __table_args__ = (sa.CheckConstraint("expires_at > created_at", name="expires_after_created"),)

@@ -87,12 +87,15 @@ class GradeMetrics:
     counts: dict[str, int]
 
 
+_RESULT_KEYS = tuple(r.value for r in FinalResult)  # iterating the enum at every call costs
+
+
 def from_counts(counts: dict[str, int] | Counter[str]) -> GradeMetrics:
     """Metrics from the number of each result (keys are FinalResult values: "5" … "exempt").
 
     The SQL reports count in the database and call this, so both paths share one formula.
     """
-    c = {r.value: int(counts.get(r.value, 0)) for r in FinalResult}
+    c = {key: int(counts.get(key, 0)) for key in _RESULT_KEYS}
     graded = c["5"] + c["4"] + c["3"] + c["2"]
     n_quality = graded + c["not_attested"]
     n = n_quality + c["pass"] + c["fail"]

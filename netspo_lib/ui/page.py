@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import ipywidgets as w
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, configure_mappers
 
 from netspo_lib import accounts, db, websession
 from netspo_lib.access import Actor
@@ -174,6 +174,7 @@ def show(notebook: str, *, factory: Callable[[Engine, Actor], object] | None = N
             factory = info.build_class()  # the page's imports: done while the kernel is preheated
         if info.kind == "dashboard":
             warm_up_charts()
+        configure_mappers()  # the models' relations, 80 ms at the first query otherwise
         engine = db.make_engine()
         with engine.connect():
             pass  # and the first connection
