@@ -649,7 +649,7 @@ class Bench:
 
     def write(self) -> Path:
         """``latest.json`` and ``latest.md``; a partial run (``--no-browser``, ``--no-region``,
-        no ``--demo``, ``--only-region``) keeps the sections it did not measure from the
+        no ``--demo``, ``--only-region``, ``--only-browser``) keeps the sections it did not measure from the
         previous file, each such line marked with the run it comes from."""
         RESULTS.mkdir(parents=True, exist_ok=True)
         out = RESULTS / "latest.json"
@@ -763,6 +763,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--rebuild", action="store_true", help="rebuild the cached college-year")
     p.add_argument("--demo", action="store_true", help="also time the demo build (about a minute)")
     p.add_argument("--no-browser", action="store_true", help="skip first paint and kernel memory")
+    p.add_argument("--only-browser", action="store_true", help="only first paint and kernel memory")
     p.add_argument("--no-region", action="store_true", help="skip the region on PostgreSQL")
     p.add_argument("--only-region", action="store_true", help="only the region on PostgreSQL")
     p.add_argument("--region-colleges", type=int, default=20, help="colleges of the region (default 20)")
@@ -781,14 +782,17 @@ def main(argv: list[str] | None = None) -> None:
     bench.info["load_start"] = list(os.getloadavg())
     started = time.perf_counter()
     try:
-        if not args.only_region:
+        if args.only_browser:
+            bench.url = workloads.college(args.students, args.seed, rebuild=args.rebuild, log=bench.log)["url"]
+            bench.browser()
+        elif not args.only_region:
             bench.college()
             if not args.no_browser:
                 try:
                     bench.browser()
                 except Exception:
                     bench.log(traceback.format_exc())
-        if not args.no_region:
+        if not (args.no_region or args.only_browser):
             try:
                 bench.region()
             except Exception:
