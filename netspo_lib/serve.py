@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 from netspo_lib.db import PROJECT_DIR
 
@@ -43,13 +45,60 @@ def template_resources() -> dict[str, object]:
 
 def run_voila(argv: list[str]) -> None:
     """Voila with the workbench's template on its search path (``python -m netspo_lib.serve``):
-    the path travels with the command, so every way of starting the server gets it."""
+    the path travels with the command, so every way of starting the server gets it. Its
+    preheated kernels start in the order of :func:`startup_delay`."""
     paths = [str(JUPYTER_DATA_DIR), *filter(None, os.environ.get("JUPYTER_PATH", "").split(os.pathsep))]
     os.environ["JUPYTER_PATH"] = os.pathsep.join(dict.fromkeys(paths))
-    from voila.app import main
+    import voila.app
 
+    voila.app.voila_kernel_manager_factory = staggered(voila.app.voila_kernel_manager_factory)
     sys.argv = ["voila", *argv]
-    main()
+    voila.app.main()
+
+
+def startup_delay(notebook: str | None) -> float:
+    """Seconds after the server's start at which a page's first preheated kernel starts.
+
+    Ten pages' kernels starting at once share two cores: the landing page, which everyone
+    opens first, waited 7 s for its kernel behind the forms'. It starts at once, the
+    dashboards a moment later; the forms, opened by a few and later in the day, one by one
+    from the 10th second, so that a dashboard opened meanwhile keeps a core."""
+    from netspo_lib.ui.pages import PAGES
+
+    name = Path(notebook or "").name
+    forms = [p.notebook for p in PAGES if p.kind != "dashboard"]
+    if name in forms:
+        return 10.0 + 3.0 * forms.index(name)
+    if any(p.notebook == name for p in PAGES):
+        return 1.5
+    return 0.0  # the landing page, and any notebook the registry does not know
+
+
+def staggered(factory: Callable[..., type]) -> Callable[..., type]:
+    """Voila's kernel manager factory, with the first filling of each page's pool of
+    preheated kernels delayed by :func:`startup_delay` (refills after use are Voila's own)."""
+
+    def make(*args: Any, **kwargs: Any) -> type:
+        manager = factory(*args, **kwargs)
+        if not hasattr(manager, "fill_if_needed"):
+            return manager  # preheating is off
+
+        class StaggeredKernelManager(manager):  # type: ignore[misc, valid-type]
+            _netspo_started = False
+
+            def __init__(self, **options: Any) -> None:
+                super().__init__(**options)  # fills every page's pool
+                self._netspo_started = True
+
+            def fill_if_needed(self, delay: float | None = None, notebook_name: str | None = None,
+                               **options: Any) -> None:  # fmt: skip
+                if not self._netspo_started and delay == 0:
+                    delay = startup_delay(notebook_name)
+                super().fill_if_needed(delay=delay, notebook_name=notebook_name, **options)
+
+        return StaggeredKernelManager
+
+    return make
 
 
 def kernel_idle_seconds() -> int:

@@ -257,3 +257,41 @@ def jupyter_roots() -> list[str]:
     from jupyter_core.paths import jupyter_path
 
     return jupyter_path()
+
+
+def test_the_landing_page_kernel_starts_first_then_dashboards_then_forms() -> None:
+    """At the server's start the landing page's kernel does not share two cores with the
+    nine other pages' (it waited 7 s behind them): dashboards follow, forms come last;
+    refills after a visit keep Voila's own delay."""
+    from netspo_lib.serve import staggered, startup_delay
+    from netspo_lib.ui.pages import PAGES
+
+    assert startup_delay("index.ipynb") == 0
+    assert 0 < startup_delay("performance.ipynb") < startup_delay("import.ipynb")
+    assert startup_delay("sub/attendance.ipynb") == startup_delay("performance.ipynb")
+    forms = sorted(startup_delay(p.notebook) for p in PAGES if p.kind == "form")
+    assert len(set(forms)) == len(forms)  # one by one
+
+    calls: list[tuple[str, float | None]] = []
+
+    class Preheating:
+        def __init__(self, **_options: object) -> None:
+            for name in ("import.ipynb", "index.ipynb", "control.ipynb"):
+                self.fill_if_needed(delay=0, notebook_name=name)
+
+        def fill_if_needed(self, delay: float | None = None, notebook_name: str | None = None) -> None:
+            calls.append((str(notebook_name), delay))
+
+    manager = staggered(lambda *_a, **_k: Preheating)()()
+    manager.fill_if_needed(notebook_name="control.ipynb")  # a refill after a visit
+    assert calls == [
+        ("import.ipynb", startup_delay("import.ipynb")),
+        ("index.ipynb", 0.0),
+        ("control.ipynb", startup_delay("control.ipynb")),
+        ("control.ipynb", None),
+    ]
+
+    class NotPreheating:
+        pass
+
+    assert staggered(lambda *_a, **_k: NotPreheating)() is NotPreheating

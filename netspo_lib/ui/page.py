@@ -51,9 +51,7 @@ def under_voila() -> bool:
 def wait_for_user() -> None:
     """In a preheated Voila kernel, wait here until a request for the page arrives and its
     headers (the session cookie) are in the environment; elsewhere return at once."""
-    if os.environ.get("VOILA_PREHEAT", "False") == "False":
-        return
-    from voila.utils import wait_for_request
+    from netspo_lib.ui.preheat import wait_for_request
 
     wait_for_request()
 
