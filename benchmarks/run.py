@@ -783,7 +783,9 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     try:
         if args.only_browser:
-            bench.url = workloads.college(args.students, args.seed, rebuild=args.rebuild, log=bench.log)["url"]
+            bench.url = workloads.college(args.students, args.seed, rebuild=args.rebuild, log=bench.log)[
+                "url"
+            ]
             bench.browser()
         elif not args.only_region:
             bench.college()

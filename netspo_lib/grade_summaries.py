@@ -45,8 +45,11 @@ migration 0008 and ``create_all`` (through the hook of ``netspo_lib.summaries``)
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 
 from netspo_lib.enums import FinalResult
 from netspo_lib.models.grade_summary import COUNT_COLUMNS, NOT_LEFT, RESULT_CODES, STUDENT_COLUMNS
@@ -335,3 +338,20 @@ def rebuild(connection: Connection) -> None:
 def installed(connection: Connection) -> set[str]:
     """Names of this module's triggers present in the database."""
     return triggers_in_database(connection) & set(trigger_names(connection.dialect.name))
+
+
+def graded_before_enrolment(session: Session, *, period_id: int, ends_on: date, group_ids: list[int]) -> bool:
+    """Whether a student of these groups who enrolled after the period ended holds a final
+    grade of it (a grade carried over from an earlier college, say). ``final_grade_cells``
+    count such a grade while «enrolled when the period ended» does not count the student:
+    the reports that subtract the one from the other then count student by student."""
+    from netspo_lib import models as m
+
+    st, fg = m.Student, m.FinalGrade
+    late = (
+        sa.select(fg.id)
+        .join(st, st.id == fg.student_id)
+        .where(st.group_id.in_(group_ids), st.enrolled_on > ends_on, fg.period_id == period_id)
+        .limit(1)
+    )
+    return session.scalar(late) is not None

@@ -340,3 +340,80 @@ def test_late_and_blank_lessons_can_be_counted_from_their_partial_indexes(engine
             sql = sql.replace("FROM lessons", f"FROM lessons INDEXED BY {index}")
             plan = " ".join(str(r[-1]) for r in session.execute(sa.text(f"EXPLAIN QUERY PLAN {sql}")))
             assert index in plan, plan
+
+
+def _missing_by_hand(session: Session, period_id: int, group_ids: list[int]) -> pd.DataFrame:
+    """Students enrolled when the period ended without a final grade, per group × discipline
+    taught, counted student by student from the rows themselves."""
+    period = session.get(m.StudyPeriod, period_id)
+    taught = session.execute(
+        sa.select(m.TeachingAssignment.group_id, m.TeachingAssignment.curriculum_item_id)
+        .where(m.TeachingAssignment.period_id == period_id, m.TeachingAssignment.group_id.in_(group_ids))
+        .distinct()
+    ).all()
+    students: dict[int, list[int]] = {}
+    for st in session.scalars(sa.select(m.Student).where(m.Student.group_id.in_(group_ids))):
+        if st.enrolled_on <= period.ends_on and (st.left_on is None or st.left_on > period.ends_on):
+            students.setdefault(st.group_id, []).append(st.id)
+    graded = set(
+        session.execute(
+            sa.select(m.FinalGrade.student_id, m.FinalGrade.curriculum_item_id).where(
+                m.FinalGrade.period_id == period_id
+            )
+        ).all()
+    )
+    cells: dict[tuple[str, str, str], list[int]] = {}
+    for group_id, item_id in taught:
+        ids = students.get(group_id, [])
+        if not ids:
+            continue
+        group = session.get(m.Group, group_id)
+        item = session.get(m.CurriculumItem, item_id)
+        cell = cells.setdefault((group.name, item.index, item.name), [0, 0])
+        cell[0] += len(ids)
+        cell[1] += sum((s, item_id) not in graded for s in ids)
+    rows = [[*key, n, missing] for key, (n, missing) in sorted(cells.items()) if missing > 0]
+    return pd.DataFrame(rows, columns=["group", "index", "discipline", "students", "missing"])
+
+
+def test_demo_missing_final_grades_equal_the_straightforward_count(demo) -> None:
+    """D-7 on the control page: the missing final grades (counted from the heat map's cells
+    the database keeps, or student by student) equal a count of the rows themselves, with
+    grades deleted, a student who left before the period ended, one transferred to another
+    group after it, and one enrolled after it holding a grade carried over (the cells count
+    that grade; the student is not «enrolled when the period ended»)."""
+    from netspo_lib.grade_summaries import graded_before_enrolment
+    from netspo_lib.reports import analytics as an
+
+    session, built = demo
+    actor = load_actor(session, built.logins[Role.DEPUTY_DIRECTOR])
+    period = session.get(m.StudyPeriod, SEMESTER_1)
+    grades = session.scalars(sa.select(m.FinalGrade.id).where(m.FinalGrade.period_id == SEMESTER_1)).all()
+    session.execute(sa.delete(m.FinalGrade).where(m.FinalGrade.id.in_(grades[::9])))
+    students = session.scalars(sa.select(m.Student).order_by(m.Student.id)).all()
+    students[0].left_on = period.ends_on - timedelta(days=30)
+    other_group = next(s.group_id for s in students if s.group_id != students[1].group_id)
+    students[1].group_id = other_group
+    groups = list(session.scalars(sa.select(m.Group.id).where(m.Group.college_id == actor.college_id)))
+    session.flush()
+    try:
+        for wanted in ([None], [other_group], [students[2].group_id]):
+            kw = {} if wanted == [None] else {"group_id": wanted[0]}
+            expected = _missing_by_hand(session, SEMESTER_1, groups if wanted == [None] else wanted)
+            assert expected["missing"].sum() > 0
+            got = an.missing_final_grades(session, actor, period_id=SEMESTER_1, **kw)
+            pd.testing.assert_frame_equal(got, expected)
+            with summaries.bypass():
+                got = an.missing_final_grades(session, actor, period_id=SEMESTER_1, **kw)
+            pd.testing.assert_frame_equal(got, expected)
+        # A student enrolled after the period ended, with a grade of it carried over.
+        late = students[3]
+        late.enrolled_on = period.ends_on + timedelta(days=10)
+        session.flush()
+        params = {"period_id": SEMESTER_1, "ends_on": period.ends_on, "group_ids": [late.group_id]}
+        assert graded_before_enrolment(session, **params)
+        expected = _missing_by_hand(session, SEMESTER_1, [late.group_id])
+        got = an.missing_final_grades(session, actor, period_id=SEMESTER_1, group_id=late.group_id)
+        pd.testing.assert_frame_equal(got, expected)
+    finally:
+        session.rollback()

@@ -36,7 +36,9 @@ from netspo_lib import summaries
 from netspo_lib.access import POLICY, Action, Actor, Reach, Resource, allowed, require
 from netspo_lib.enums import ActivityKind, AttendanceCode, FinalResult, Role, StudentStatus
 from netspo_lib.errors import NetspoError
+from netspo_lib.grade_summaries import graded_before_enrolment
 from netspo_lib.messaging import unanswered_questions
+from netspo_lib.models.grade_summary import COUNT_COLUMNS
 from netspo_lib.models.people import full_name, not_left_by
 from netspo_lib.reports import attendance as att
 from netspo_lib.reports.metrics import from_counts
@@ -1220,24 +1222,30 @@ def missing_final_grades(
     if not groups:
         return pd.DataFrame(columns=columns)
     params = {"period_id": period.id, "ends_on": period.ends_on, "group_ids": list(groups)}
-    query = _missing_query().params(params)
+    summary = summaries.enabled() and not graded_before_enrolment(session, **params)
+    query = _missing_query(summary).params(params)
     rows = [[r.group, r.index, r.discipline, int(r.students), int(r.missing)] for r in session.execute(query)]
     return pd.DataFrame(rows, columns=columns)
 
 
-@lru_cache(maxsize=1)
-def _missing_query() -> sa.Select:
+@lru_cache(maxsize=2)
+def _missing_query(summary: bool) -> sa.Select:
     """The query of :func:`missing_final_grades`, built once (values bound with ``.params()``:
-    ``period_id``, ``ends_on``, ``group_ids``)."""
+    ``period_id``, ``ends_on``, ``group_ids``). ``summary``: the enrolled students of each
+    group less the grades counted in the heat map's cells the database keeps
+    (``final_grade_cells``), instead of a look-up of each student's grade."""
     period_id = sa.bindparam("period_id", type_=sa.Integer)
     ends_on = sa.bindparam("ends_on", type_=sa.Date)
-    ta, st, fg, item, g = m.TeachingAssignment, m.Student, m.FinalGrade, m.CurriculumItem, m.Group
+    group_ids = sa.bindparam("group_ids", expanding=True)
+    ta, st, fg = m.TeachingAssignment, m.Student, m.FinalGrade
     taught = (
         sa.select(ta.group_id, ta.curriculum_item_id)
-        .where(ta.period_id == period_id, ta.group_id.in_(sa.bindparam("group_ids", expanding=True)))
+        .where(ta.period_id == period_id, ta.group_id.in_(group_ids))
         .distinct()
         .subquery("taught")
     )
+    if summary:
+        return _missing_named(_missing_cells_from_summary(taught, period_id, ends_on, group_ids))
     # EXISTS of an indexed column: answered from the unique index of final grades alone.
     has_final = (
         sa.select(fg.id)
@@ -1266,6 +1274,13 @@ def _missing_query() -> sa.Select:
         .group_by(taught.c.group_id, taught.c.curriculum_item_id)
         .subquery("cells")
     )
+    return _missing_named(cells)
+
+
+def _missing_named(cells: sa.Subquery) -> sa.Select:
+    """Cells of (group id, discipline id, students, missing) summed per group and
+    discipline names, those with a grade missing only, in the order of the page."""
+    g, item = m.Group, m.CurriculumItem
     missing = sa.func.sum(cells.c.missing)
     return (
         sa.select(
@@ -1281,6 +1296,47 @@ def _missing_query() -> sa.Select:
         .group_by(g.name, item.index, item.name)
         .having(missing > 0)
         .order_by(g.name, item.index)
+    )
+
+
+def _missing_cells_from_summary(
+    taught: sa.Subquery, period_id: Any, ends_on: Any, group_ids: Any
+) -> sa.Subquery:
+    """Per group × discipline taught: the students enrolled when the period ended and, of
+    them, those without a final grade, as the group's enrolled students less the grades in
+    ``final_grade_cells`` (one grade per student and discipline; the caller has checked that
+    no grade there belongs to a student enrolled later)."""
+    st, cells = m.Student, m.FinalGradeCell
+    enrolled = (
+        sa.select(st.group_id, sa.func.count().label("students"))
+        .where(st.group_id.in_(group_ids), st.enrolled_on <= ends_on, not_left_by(ends_on, st))
+        .group_by(st.group_id)
+        .subquery("enrolled")
+    )
+    grades = sum((getattr(cells, c) for c in COUNT_COLUMNS[1:]), getattr(cells, COUNT_COLUMNS[0]))
+    graded = (
+        sa.select(cells.group_id, cells.curriculum_item_id, sa.func.sum(grades).label("graded"))
+        .where(cells.period_id == period_id, cells.group_id.in_(group_ids), cells.left_on > ends_on)
+        .group_by(cells.group_id, cells.curriculum_item_id)
+        .subquery("graded")
+    )
+    return (
+        sa.select(
+            taught.c.group_id,
+            taught.c.curriculum_item_id,
+            enrolled.c.students,
+            (enrolled.c.students - sa.func.coalesce(graded.c.graded, 0)).label("missing"),
+        )
+        .select_from(taught)
+        .join(enrolled, enrolled.c.group_id == taught.c.group_id)
+        .outerjoin(
+            graded,
+            sa.and_(
+                graded.c.group_id == taught.c.group_id,
+                graded.c.curriculum_item_id == taught.c.curriculum_item_id,
+            ),
+        )
+        .subquery("cells")
     )
 
 
