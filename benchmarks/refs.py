@@ -14,6 +14,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -251,3 +252,36 @@ def naive_grade_sheet(engine: sa.Engine, group_id: int, period_id: int) -> pd.Da
     fg = fg[fg["period_id"] == period_id].merge(st.rename(columns={"id": "student_id"}), on="student_id")
     fg = fg[fg["group_id"] == group_id].merge(item.rename(columns={"id": "curriculum_item_id"}))
     return fg.pivot_table(index="student_id", columns="index", values="result", aggfunc="first")
+
+
+def results_from_cells_sql(period_where: str, group_list: str) -> str:
+    """The issue's «results group × discipline» from ``final_grade_cells`` (the heat map's
+    cells the database keeps): one row per group × discipline with the count of each result,
+    of the students who had not left when the period ended. ``period_where`` selects the
+    period (``per``: study_periods, ``ay``: academic_years)."""
+    from netspo_lib.models.grade_summary import COUNT_COLUMNS
+
+    sums = ", ".join(f"sum(c.{column})" for column in COUNT_COLUMNS)
+    return f"""SELECT c.group_id, c.curriculum_item_id, {sums} FROM final_grade_cells c
+        JOIN study_periods per ON per.id = c.period_id JOIN academic_years ay ON ay.id = per.academic_year_id
+        WHERE {period_where} AND c.group_id IN ({group_list}) AND c.left_on > per.ends_on
+        GROUP BY c.group_id, c.curriculum_item_id"""
+
+
+def same_answer(rows: list[Any], plain_rows: list[Any]) -> bool:
+    """Whether a summary table's rows give the plain SQL's answer: rows of the cells (group,
+    discipline, a count per result) against the plain (group, discipline, result, count);
+    other rows compared as they are, numbers as floats."""
+    from netspo_lib.models.grade_summary import RESULT_CODES
+
+    def plain(values: Any) -> tuple[Any, ...]:
+        return tuple(round(float(v), 6) if isinstance(v, int | float | Decimal) else v for v in values)
+
+    if rows and len(rows[0]) == 2 + len(RESULT_CODES):
+        rows = [
+            (group, item, code, n)
+            for group, item, *counts in rows
+            for code, n in zip(RESULT_CODES, counts, strict=True)
+            if n
+        ]
+    return sorted(map(plain, rows)) == sorted(map(plain, plain_rows))

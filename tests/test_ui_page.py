@@ -295,3 +295,55 @@ def test_the_landing_page_kernel_starts_first_then_dashboards_then_forms() -> No
         pass
 
     assert staggered(lambda *_a, **_k: NotPreheating)() is NotPreheating
+
+
+def test_a_chart_opens_with_the_address_of_its_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under Voila a chart's first message names the server's copy of plotly's chart code
+    (5 MB serialised per chart cost 40 ms of every page's build); outside Voila, where no
+    server hands it out, the chart carries the code itself."""
+    from ipywidgets import comm as widget_comm
+
+    from netspo_lib.ui.common import chart_code_url
+    from netspo_lib.ui.dashboards.base import figure
+
+    opened: list[int] = []
+    create = widget_comm.create_comm
+
+    def recording(*args: object, **kwargs: object) -> object:
+        state = (kwargs.get("data") or {}).get("state", {})  # type: ignore[union-attr]
+        if "_esm" in state:
+            opened.append(len(state["_esm"]))
+        return create(*args, **kwargs)
+
+    monkeypatch.setattr(widget_comm, "create_comm", recording)
+    monkeypatch.setenv("SERVER_NAME", "college.example")
+    monkeypatch.setenv("SERVER_PORT", "8866")
+    monkeypatch.delenv("NETSPO_PUBLIC_URL", raising=False)
+    chart = figure("Успеваемость по отделениям", yaxis={"title": "%"})
+    assert chart._esm == chart_code_url() and opened == [len(chart_code_url() or "")]
+    assert chart.layout.title.text == "Успеваемость по отделениям" and chart.layout.separators == ", "
+    assert chart.layout.template.layout.plot_bgcolor == "white"  # plotly_white
+    monkeypatch.delenv("SERVER_NAME")
+    assert len(figure("Вне Voila")._esm) > 1_000_000
+
+
+def test_a_preheated_dashboard_rehearses_its_page_leaving_nothing(engine: Engine, world: World) -> None:
+    """The rehearsal builds each dashboard for an account that may open it college-wide,
+    then closes every widget it made and writes nothing (no page view, no audit record)."""
+    from ipywidgets.widgets.widget import _instances
+
+    from netspo_lib.ui.rehearsal import rehearsal_actor, rehearse
+
+    tables = ("activity_events", "audit_events")
+    with Session(engine) as s:
+        before_rows = {t: s.scalar(sa.text(f"SELECT count(*) FROM {t}")) for t in tables}
+    for info in (p for p in PAGES if p.kind == "dashboard"):
+        with Session(engine) as s:
+            actor = rehearsal_actor(s, info)
+        assert actor is not None and info.opens_for(actor), info.title
+        assert any(g.scope == "college" for g in actor.grants)
+        before = set(_instances)
+        assert rehearse(engine, info, info.build_class()) is True
+        assert set(_instances) == before, info.title
+    with Session(engine) as s:
+        assert {t: s.scalar(sa.text(f"SELECT count(*) FROM {t}")) for t in tables} == before_rows

@@ -33,6 +33,8 @@ from netspo_lib.ui.common import (
     warm_up_charts,
 )
 from netspo_lib.ui.pages import PageInfo, page_by_notebook, pages_for
+from netspo_lib.ui.preheat import preheated
+from netspo_lib.ui.rehearsal import rehearse
 
 log = logging.getLogger("netspo.ui")
 
@@ -176,6 +178,8 @@ def show(notebook: str, *, factory: Callable[[Engine, Actor], object] | None = N
         engine = db.make_engine()
         with engine.connect():
             pass  # and the first connection
+        if info.kind == "dashboard" and preheated():
+            rehearse(engine, info, factory)  # the first build's costs, paid before the visitor
         wait_for_user()
         with Session(engine) as s:
             actor = current_actor(s)
