@@ -56,21 +56,26 @@ def run_voila(argv: list[str]) -> None:
     voila.app.main()
 
 
+REHEARSAL_ENV = "NETSPO_REHEARSAL"  # "0": a preheated dashboard kernel does not rehearse its page
+
+
 def startup_delay(notebook: str | None) -> float:
     """Seconds after the server's start at which a page's first preheated kernel starts.
 
     Ten pages' kernels starting at once share two cores: the landing page, which everyone
-    opens first, waited 7 s for its kernel behind the forms'. It starts at once, the
-    dashboards a moment later; the forms, opened by a few and later in the day, one by one
-    from the 10th second, so that a dashboard opened meanwhile keeps a core."""
+    opens first, waited 7 s for its kernel behind the forms'. It starts at once, beside the
+    menu's first dashboard (each has a core); the other dashboards follow one a second, the
+    forms (opened by a few, later in the day) one every 3 s from the 10th second, so that a
+    page opened meanwhile keeps a core for itself."""
     from netspo_lib.ui.pages import PAGES
 
     name = Path(notebook or "").name
+    dashboards = [p.notebook for p in PAGES if p.kind == "dashboard"]
     forms = [p.notebook for p in PAGES if p.kind != "dashboard"]
+    if name in dashboards:
+        return 1.0 * dashboards.index(name)
     if name in forms:
         return 10.0 + 3.0 * forms.index(name)
-    if any(p.notebook == name for p in PAGES):
-        return 1.5
     return 0.0  # the landing page, and any notebook the registry does not know
 
 
@@ -94,6 +99,11 @@ def staggered(factory: Callable[..., type]) -> Callable[..., type]:
                                **options: Any) -> None:  # fmt: skip
                 if not self._netspo_started and delay == 0:
                     delay = startup_delay(notebook_name)
+                    # The server's first kernels skip the page's rehearsal (ui.rehearsal): ten
+                    # kernels start on two cores; the kernels started later, one at a time
+                    # after each visit, rehearse.
+                    env = {**options.pop("extra_kernel_env_variables", {}), REHEARSAL_ENV: "0"}
+                    options["extra_kernel_env_variables"] = env
                 super().fill_if_needed(delay=delay, notebook_name=notebook_name, **options)
 
         return StaggeredKernelManager

@@ -215,7 +215,6 @@ def test_chart_pages_load_the_chart_code_from_the_head_and_skip_unused_extension
     figures (4.8 MB) or code highlighting, which the pages never use."""
     from netspo_lib.serve import JUPYTER_DATA_DIR, TEMPLATE, chart_code_path, voila_command
     from netspo_lib.ui.common import chart_code_url
-    from netspo_lib.ui.pages import PAGES
 
     command = voila_command(port=8899)
     option = next(a for a in command if a.startswith("--VoilaConfiguration.resources="))
@@ -264,23 +263,28 @@ def test_the_landing_page_kernel_starts_first_then_dashboards_then_forms() -> No
     nine other pages' (it waited 7 s behind them): dashboards follow, forms come last;
     refills after a visit keep Voila's own delay."""
     from netspo_lib.serve import staggered, startup_delay
-    from netspo_lib.ui.pages import PAGES
 
-    assert startup_delay("index.ipynb") == 0
-    assert 0 < startup_delay("performance.ipynb") < startup_delay("import.ipynb")
-    assert startup_delay("sub/attendance.ipynb") == startup_delay("performance.ipynb")
-    forms = sorted(startup_delay(p.notebook) for p in PAGES if p.kind == "form")
-    assert len(set(forms)) == len(forms)  # one by one
+    assert startup_delay("index.ipynb") == 0 == startup_delay(PAGES[0].notebook)  # a core each
+    assert startup_delay("performance.ipynb") < startup_delay("control.ipynb") < startup_delay("import.ipynb")
+    assert startup_delay("sub/attendance.ipynb") == startup_delay("attendance.ipynb")
+    dashboards = [startup_delay(p.notebook) for p in PAGES if p.kind == "dashboard"]
+    forms = [startup_delay(p.notebook) for p in PAGES if p.kind == "form"]
+    assert dashboards == sorted(set(dashboards)) and forms == sorted(set(forms))  # one by one
+    assert max(dashboards) < min(forms)
 
     calls: list[tuple[str, float | None]] = []
+    envs: list[dict[str, str] | None] = []
 
     class Preheating:
         def __init__(self, **_options: object) -> None:
             for name in ("import.ipynb", "index.ipynb", "control.ipynb"):
                 self.fill_if_needed(delay=0, notebook_name=name)
 
-        def fill_if_needed(self, delay: float | None = None, notebook_name: str | None = None) -> None:
+        def fill_if_needed(
+            self, delay: float | None = None, notebook_name: str | None = None, **options: object
+        ) -> None:
             calls.append((str(notebook_name), delay))
+            envs.append(options.get("extra_kernel_env_variables"))  # type: ignore[arg-type]
 
     manager = staggered(lambda *_a, **_k: Preheating)()()
     manager.fill_if_needed(notebook_name="control.ipynb")  # a refill after a visit
@@ -290,6 +294,8 @@ def test_the_landing_page_kernel_starts_first_then_dashboards_then_forms() -> No
         ("control.ipynb", startup_delay("control.ipynb")),
         ("control.ipynb", None),
     ]
+    # The first kernels skip the page's rehearsal (ten start together); refills rehearse.
+    assert envs == [{"NETSPO_REHEARSAL": "0"}] * 3 + [None]
 
     class NotPreheating:
         pass
@@ -347,3 +353,12 @@ def test_a_preheated_dashboard_rehearses_its_page_leaving_nothing(engine: Engine
         assert set(_instances) == before, info.title
     with Session(engine) as s:
         assert {t: s.scalar(sa.text(f"SELECT count(*) FROM {t}")) for t in tables} == before_rows
+
+
+def test_the_servers_first_kernels_do_not_rehearse(monkeypatch: pytest.MonkeyPatch) -> None:
+    from netspo_lib.ui.rehearsal import wanted
+
+    monkeypatch.delenv("NETSPO_REHEARSAL", raising=False)
+    assert wanted()
+    monkeypatch.setenv("NETSPO_REHEARSAL", "0")  # set by serve.staggered for the first kernels
+    assert not wanted()

@@ -35,6 +35,7 @@ from netspo_lib.ui.common import (
 from netspo_lib.ui.pages import PageInfo, page_by_notebook, pages_for
 from netspo_lib.ui.preheat import preheated
 from netspo_lib.ui.rehearsal import rehearse
+from netspo_lib.ui.rehearsal import wanted as rehearsal_wanted
 
 log = logging.getLogger("netspo.ui")
 
@@ -178,7 +179,7 @@ def show(notebook: str, *, factory: Callable[[Engine, Actor], object] | None = N
         engine = db.make_engine()
         with engine.connect():
             pass  # and the first connection
-        if info.kind == "dashboard" and preheated():
+        if info.kind == "dashboard" and preheated() and rehearsal_wanted():
             rehearse(engine, info, factory)  # the first build's costs, paid before the visitor
         wait_for_user()
         with Session(engine) as s:

@@ -12,6 +12,7 @@ pages only read while they build; each page keeps its answers per page, not per 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 
 import sqlalchemy as sa
@@ -45,6 +46,14 @@ def rehearsal_actor(session: Session, info: PageInfo) -> Actor | None:
         if info.opens_for(actor):
             return actor
     return None
+
+
+def wanted() -> bool:
+    """Whether this kernel rehearses: not the server's first kernels, which start together on
+    a busy machine (``NETSPO_REHEARSAL=0``, set by ``serve.staggered``)."""
+    from netspo_lib.serve import REHEARSAL_ENV
+
+    return os.environ.get(REHEARSAL_ENV, "1") != "0"
 
 
 def rehearse(engine: Engine, info: PageInfo, factory: Callable[[Engine, Actor], object]) -> bool:
