@@ -272,7 +272,7 @@ def same_answer(rows: list[Any], plain_rows: list[Any]) -> bool:
     """Whether a summary table's rows give the plain SQL's answer: rows of the cells (group,
     discipline, a count per result) against the plain (group, discipline, result, count);
     other rows compared as they are, numbers as floats."""
-    from netspo_lib.models.grade_summary import RESULT_CODES
+    from netspo_lib.enums import RESULT_CODES
 
     def plain(values: Any) -> tuple[Any, ...]:
         return tuple(round(float(v), 6) if isinstance(v, int | float | Decimal) else v for v in values)

@@ -209,6 +209,11 @@ class FinalResult(LabeledEnum):
     EXEMPT = "exempt", "осв.", "освобождён"
 
 
+# The codes of the final results in the enum's order: the keys of result counts (metrics,
+# the final-grade summaries' columns).
+RESULT_CODES: tuple[str, ...] = tuple(r.value for r in FinalResult)
+
+
 class ExamEventKind(LabeledEnum):
     CONSULTATION = "consultation", "консультация"
     EXAM = "exam", "экзамен"

@@ -46,13 +46,14 @@ migration 0008 and ``create_all`` (through the hook of ``netspo_lib.summaries``)
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from netspo_lib.enums import FinalResult
-from netspo_lib.models.grade_summary import COUNT_COLUMNS, NOT_LEFT, RESULT_CODES, STUDENT_COLUMNS
+from netspo_lib.enums import RESULT_CODES, FinalResult
+from netspo_lib.models.grade_summary import COUNT_COLUMNS, NOT_LEFT, STUDENT_COLUMNS
 from netspo_lib.triggers import (
     PG_REFERENCING,
     create_triggers,
@@ -340,12 +341,28 @@ def installed(connection: Connection) -> set[str]:
     return triggers_in_database(connection) & set(trigger_names(connection.dialect.name))
 
 
+def graded_per_cell(period_id: Any, ends_on: Any, group_ids: Any) -> sa.Subquery:
+    """Per group × curriculum item: the final grades of the period held by the group's
+    students who had not left when it ended (``graded``), summed from ``final_grade_cells``
+    — the reports' «enrolled less graded» instead of a look-up per student and discipline.
+    The arguments are values, columns or bound parameters."""
+    from netspo_lib.models import FinalGradeCell as cells  # the models import this module
+
+    grades = sum((getattr(cells, c) for c in COUNT_COLUMNS[1:]), getattr(cells, COUNT_COLUMNS[0]))
+    return (
+        sa.select(cells.group_id, cells.curriculum_item_id, sa.func.sum(grades).label("graded"))
+        .where(cells.period_id == period_id, cells.group_id.in_(group_ids), cells.left_on > ends_on)
+        .group_by(cells.group_id, cells.curriculum_item_id)
+        .subquery("graded")
+    )
+
+
 def graded_before_enrolment(session: Session, *, period_id: int, ends_on: date, group_ids: list[int]) -> bool:
     """Whether a student of these groups who enrolled after the period ended holds a final
     grade of it (a grade carried over from an earlier college, say). ``final_grade_cells``
     count such a grade while «enrolled when the period ended» does not count the student:
     the reports that subtract the one from the other then count student by student."""
-    from netspo_lib import models as m
+    from netspo_lib import models as m  # the models import this module
 
     st, fg = m.Student, m.FinalGrade
     late = (

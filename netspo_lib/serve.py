@@ -32,9 +32,9 @@ def chart_code_path() -> str:
 
 def chart_pages() -> list[str]:
     """Notebook names (without .ipynb) of the pages that draw charts."""
-    from netspo_lib.ui.pages import PAGES
+    from netspo_lib.ui.pages import notebooks
 
-    return [p.notebook.removesuffix(".ipynb") for p in PAGES if p.kind == "dashboard"]
+    return [name.removesuffix(".ipynb") for name in notebooks("dashboard")]
 
 
 def template_resources() -> dict[str, object]:
@@ -67,11 +67,10 @@ def startup_delay(notebook: str | None) -> float:
     menu's first dashboard (each has a core); the other dashboards follow one a second, the
     forms (opened by a few, later in the day) one every 3 s from the 10th second, so that a
     page opened meanwhile keeps a core for itself."""
-    from netspo_lib.ui.pages import PAGES
+    from netspo_lib.ui.pages import notebooks
 
     name = Path(notebook or "").name
-    dashboards = [p.notebook for p in PAGES if p.kind == "dashboard"]
-    forms = [p.notebook for p in PAGES if p.kind != "dashboard"]
+    dashboards, forms = notebooks("dashboard"), notebooks("form")
     if name in dashboards:
         return 1.0 * dashboards.index(name)
     if name in forms:

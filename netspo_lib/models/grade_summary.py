@@ -17,11 +17,10 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from netspo_lib.enums import FinalResult
+from netspo_lib.enums import RESULT_CODES
 
 from .base import Base
 
-RESULT_CODES: tuple[str, ...] = tuple(r.value for r in FinalResult)
 COUNT_COLUMNS: tuple[str, ...] = tuple(f"n_{code}" for code in RESULT_CODES)
 STUDENT_COLUMNS: tuple[str, ...] = ("students", "progressing", "quality_students")
 # The ``left_on`` of a heat-map cell of students who have not left (a key is never NULL).

@@ -36,9 +36,8 @@ from netspo_lib import summaries
 from netspo_lib.access import POLICY, Action, Actor, Reach, Resource, allowed, require
 from netspo_lib.enums import ActivityKind, AttendanceCode, FinalResult, Role, StudentStatus
 from netspo_lib.errors import NetspoError
-from netspo_lib.grade_summaries import graded_before_enrolment
+from netspo_lib.grade_summaries import graded_before_enrolment, graded_per_cell
 from netspo_lib.messaging import unanswered_questions
-from netspo_lib.models.grade_summary import COUNT_COLUMNS
 from netspo_lib.models.people import full_name, not_left_by
 from netspo_lib.reports import attendance as att
 from netspo_lib.reports.metrics import from_counts
@@ -1306,20 +1305,14 @@ def _missing_cells_from_summary(
     them, those without a final grade, as the group's enrolled students less the grades in
     ``final_grade_cells`` (one grade per student and discipline; the caller has checked that
     no grade there belongs to a student enrolled later)."""
-    st, cells = m.Student, m.FinalGradeCell
+    st = m.Student
     enrolled = (
         sa.select(st.group_id, sa.func.count().label("students"))
         .where(st.group_id.in_(group_ids), st.enrolled_on <= ends_on, not_left_by(ends_on, st))
         .group_by(st.group_id)
         .subquery("enrolled")
     )
-    grades = sum((getattr(cells, c) for c in COUNT_COLUMNS[1:]), getattr(cells, COUNT_COLUMNS[0]))
-    graded = (
-        sa.select(cells.group_id, cells.curriculum_item_id, sa.func.sum(grades).label("graded"))
-        .where(cells.period_id == period_id, cells.group_id.in_(group_ids), cells.left_on > ends_on)
-        .group_by(cells.group_id, cells.curriculum_item_id)
-        .subquery("graded")
-    )
+    graded = graded_per_cell(period_id, ends_on, group_ids)
     return (
         sa.select(
             taught.c.group_id,

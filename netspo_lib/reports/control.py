@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from netspo_lib import clock, summaries
 from netspo_lib import models as m
 from netspo_lib.access import Action, Actor, Resource, allowed
-from netspo_lib.models.grade_summary import COUNT_COLUMNS
+from netspo_lib.grade_summaries import graded_per_cell
 from netspo_lib.models.people import not_left_by
 from netspo_lib.reports.performance import readable_groups
 
@@ -211,14 +211,7 @@ def _filling_query(sqlite: bool, ended: bool, summary: bool) -> sa.Select:
     if summary:
         # The enrolled students less those of them with a grade, counted from the heat
         # map's cells the database keeps (not a look-up per student and discipline).
-        cells = m.FinalGradeCell
-        grades = sum((getattr(cells, c) for c in COUNT_COLUMNS[1:]), getattr(cells, COUNT_COLUMNS[0]))
-        graded = (
-            sa.select(cells.group_id, cells.curriculum_item_id, sa.func.sum(grades).label("graded"))
-            .where(cells.period_id == period_id, cells.group_id.in_(group_ids), cells.left_on > ends_on)
-            .group_by(cells.group_id, cells.curriculum_item_id)
-            .subquery()
-        )
+        graded = graded_per_cell(period_id, ends_on, group_ids)
         query = query.outerjoin(graded, same_keys(graded, *pair))
         return query.add_columns((n_students - sa.func.coalesce(graded.c.graded, 0)).label("missing"))
     # Without the cells: the pairs taught, on their own (not the measures above, which the

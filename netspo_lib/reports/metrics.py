@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from netspo_lib.enums import FinalResult
+from netspo_lib.enums import RESULT_CODES, FinalResult
 
 SOU_WEIGHTS = {"5": 100, "4": 64, "3": 36, "2": 16, "not_attested": 7}
 
@@ -87,15 +87,12 @@ class GradeMetrics:
     counts: dict[str, int]
 
 
-_RESULT_KEYS = tuple(r.value for r in FinalResult)  # iterating the enum at every call costs
-
-
 def from_counts(counts: dict[str, int] | Counter[str]) -> GradeMetrics:
     """Metrics from the number of each result (keys are FinalResult values: "5" … "exempt").
 
     The SQL reports count in the database and call this, so both paths share one formula.
     """
-    c = {key: int(counts.get(key, 0)) for key in _RESULT_KEYS}
+    c = {key: int(counts.get(key, 0)) for key in RESULT_CODES}
     graded = c["5"] + c["4"] + c["3"] + c["2"]
     n_quality = graded + c["not_attested"]
     n = n_quality + c["pass"] + c["fail"]

@@ -303,20 +303,6 @@ def chart_code_url() -> str | None:
     return base + chart_code_path()
 
 
-def serve_chart_code(widget: w.Widget, url: str | None) -> w.Widget:
-    """Point every chart of a widget tree at the cached widget code instead of embedding
-    5 MB of JavaScript in each chart's state (about 0.9 s per chart in the browser)."""
-    import plotly.graph_objects as go
-
-    if url is None:
-        return widget
-    if isinstance(widget, go.FigureWidget):
-        widget._esm = url
-    for child in getattr(widget, "children", ()):
-        serve_chart_code(child, url)
-    return widget
-
-
 def sync_figures(widget: w.Widget) -> w.Widget:
     """Give every plotly FigureWidget in a widget tree its current data before the first
     display. Plotly sends a figure's changes as messages to views that exist and refreshes

@@ -24,16 +24,9 @@ from netspo_lib.access import Actor
 from netspo_lib.clock import fmt_date, today
 from netspo_lib.enums import Role
 from netspo_lib.errors import NetspoError
-from netspo_lib.ui.common import (
-    chart_code_url,
-    explain,
-    message_html,
-    serve_chart_code,
-    sync_figures,
-    warm_up_charts,
-)
+from netspo_lib.ui.common import explain, message_html, sync_figures, warm_up_charts
 from netspo_lib.ui.pages import PageInfo, page_by_notebook, pages_for
-from netspo_lib.ui.preheat import preheated
+from netspo_lib.ui.preheat import preheated, wait_for_request
 from netspo_lib.ui.rehearsal import rehearse
 from netspo_lib.ui.rehearsal import wanted as rehearsal_wanted
 
@@ -54,8 +47,6 @@ def under_voila() -> bool:
 def wait_for_user() -> None:
     """In a preheated Voila kernel, wait here until a request for the page arrives and its
     headers (the session cookie) are in the environment; elsewhere return at once."""
-    from netspo_lib.ui.preheat import wait_for_request
-
     wait_for_request()
 
 
@@ -160,7 +151,7 @@ def build_page(
         return w.VBox([header, w.HTML(message_html(text, "error"))])
     try:
         page = (factory or info.build_class())(engine, actor)
-        body = sync_figures(serve_chart_code(page.widget, chart_code_url()))  # type: ignore[attr-defined]
+        body = sync_figures(page.widget)  # type: ignore[attr-defined]  # charts name their code (base.Chart)
     except Exception as exc:
         body = w.HTML(message_html(explain(exc), "error"))
     return w.VBox([header, body])

@@ -100,6 +100,11 @@ PAGES: tuple[PageInfo, ...] = (
 )
 
 
+def notebooks(kind: str) -> list[str]:
+    """The notebooks of the pages of one kind («dashboard» or «form»), in the menu's order."""
+    return [p.notebook for p in PAGES if p.kind == kind]
+
+
 def page_by_notebook(notebook: str) -> PageInfo:
     for page in PAGES:
         if page.notebook == notebook:

@@ -193,7 +193,7 @@ class PasswordHandler(_Page):
 class PlotlyBundleHandler(JupyterHandler):
     """``/netspo/static/plotly-widget-<version>.js``: plotly's widget code (5 MB) as a file the
     browser caches, instead of a copy inside the state of every chart on every page
-    (netspo_lib.ui.common.serve_chart_code points the charts here)."""
+    (netspo_lib.ui.dashboards.base.Chart points the charts here)."""
 
     _body: bytes | None = None
 
